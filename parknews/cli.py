@@ -1,0 +1,289 @@
+"""The ``parknews`` command line: crawl, extract, reextract, export, demo."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import IO, Any
+
+import click
+
+from parknews import __version__
+
+DB_HELP = "Archive path (default: $PARKNEWS_DB or data/parknews.db)."
+
+
+def _db_path(value: str | None) -> Path:
+    from parknews.store import default_db_path
+
+    return Path(value) if value else default_db_path()
+
+
+def _open(db: str | None, create: bool = True):  # type: ignore[no-untyped-def]
+    from parknews.store import StoreError, open_db
+
+    try:
+        return open_db(_db_path(db), create=create)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _profile(name: str):  # type: ignore[no-untyped-def]
+    from parknews.profiles import ProfileError, load_profile
+
+    try:
+        return load_profile(name)
+    except ProfileError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _iso_date(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date like 2024-10-12") from None
+
+
+class CleanErrors(click.Group):
+    """Turn stray OS errors into one clean line instead of a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (OSError, UnicodeError) as exc:
+            raise click.ClickException(f"{exc.__class__.__name__}: {exc}") from exc
+
+
+@click.group(cls=CleanErrors, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="parknews")
+def cli() -> None:
+    """Crawl Chinese industrial-park news sites into a SQLite archive.
+
+    \b
+    First run (offline):  parknews demo
+    Crawl a site:         parknews crawl rentsh
+    Export:               parknews export -o articles.jsonl
+    """
+
+
+@cli.command()
+@click.argument("profile")
+@click.option("--db", help=DB_HELP)
+@click.option("--start-url", "start_urls", multiple=True, metavar="URL",
+              help="Start here instead of the profile's URLs (a mirror or local copy); allowed domains follow. Repeatable.")
+@click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE",
+              help="Override a Scrapy setting for this run (beats the profile), e.g. -s DOWNLOAD_DELAY=5. Repeatable.")
+@click.option("-v", "--verbose", is_flag=True, help="Log every request (Scrapy INFO level).")
+def crawl(profile: str, db: str | None, start_urls: tuple[str, ...], settings: tuple[str, ...], verbose: bool) -> None:
+    """Crawl a site into the archive.
+
+    PROFILE is a built-in profile name (see parknews/sites/) or a path to a .toml file.
+
+    \b
+    Example:
+      parknews crawl rentsh
+      parknews crawl ./my-site.toml --db archive.db
+      parknews crawl rentsh --start-url http://127.0.0.1:8000/
+    """
+    from parknews.profiles import ProfileError
+
+    site = _profile(profile)
+    if start_urls:
+        try:
+            site = site.with_start_urls(list(start_urls))
+        except ProfileError as exc:
+            raise click.ClickException(str(exc)) from exc
+    path = _db_path(db)
+    _open(db).close()  # fail early, with one clear line, on an unusable archive path
+    from parknews.crawl import run_crawl
+
+    overrides: dict[str, str] = {"LOG_LEVEL": "INFO" if verbose else "WARNING"}
+    for item in settings:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"{item!r} is not NAME=VALUE", param_hint="-s/--set")
+        overrides[name.strip()] = value
+    run = run_crawl(site, path, overrides=overrides)
+    _print_run(run, path)
+    if run.get("finish_reason") != "finished":
+        sys.exit(1)
+
+
+def _print_run(run: dict[str, Any], path: Path) -> None:
+    click.echo(
+        f"run {run.get('id')} ({run.get('profile')}): {run.get('finish_reason')}; "
+        f"{run.get('pages_fetched') or 0} pages fetched, "
+        f"{run.get('articles_new') or 0} new, {run.get('articles_updated') or 0} updated, "
+        f"{run.get('articles_unchanged') or 0} unchanged articles, "
+        f"{run.get('failures') or 0} failures; archive: {path}"
+    )
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--url", help="URL the page came from (default: the file's file:// URI).")
+@click.option("--encoding", help="Decode with this encoding instead of detecting it.")
+@click.option("--profile", "profile_name", help="Use this profile's selectors (default: the profile whose domain matches --url, else generic).")
+def extract(files: tuple[str, ...], url: str | None, encoding: str | None, profile_name: str | None) -> None:
+    """Extract articles from saved HTML files; print one JSON record per file.
+
+    Uses the crawl's own extraction path, offline. A file that cannot be extracted
+    still gets its line, with "url" and "error"; the exit status is then 1.
+
+    \b
+    Example:
+      parknews extract saved/11584.html --url http://rent.sh.cn/index.php/post/11584.html
+    """
+    from dataclasses import replace
+
+    from parknews.extract import ExtractionError
+    from parknews.extract.encoding import normalize_encoding
+    from parknews.items import RawPage
+    from parknews.process import article_from_raw
+    from parknews.profiles import find_profile_for_url
+    from parknews.store import now_iso
+
+    if encoding and normalize_encoding(encoding) is None:
+        raise click.ClickException(f"unknown encoding {encoding!r}")
+    failed = 0
+    for name in files:
+        path = Path(name)
+        page_url = url or path.resolve().as_uri()
+        try:
+            body = path.read_bytes()
+        except OSError as exc:
+            failed += 1
+            _emit({"url": page_url, "error": f"read: {exc.strerror or exc}"})
+            continue
+        site = _profile(profile_name) if profile_name else find_profile_for_url(page_url)
+        rules = site.selectors if site else None
+        if encoding:
+            from parknews.extract import SiteRules
+
+            rules = replace(rules or SiteRules(), encoding=encoding)
+        raw = RawPage(url=page_url, final_url=page_url, status=200, headers={}, body=body,
+                      kind="article", fetched_at=now_iso(), site=site.name if site else None)
+        try:
+            article = article_from_raw(raw, rules)
+        except ExtractionError as exc:
+            failed += 1
+            _emit({"url": page_url, "error": str(exc)})
+            continue
+        _emit(article.to_dict())
+    if failed:
+        click.echo(f"{failed} of {len(files)} file(s) could not be extracted", err=True)
+        sys.exit(1)
+
+
+def _emit(record: dict[str, Any], out: IO[str] | None = None) -> None:
+    (out or sys.stdout).write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+@cli.command()
+@click.option("--db", help=DB_HELP)
+@click.option("--site", help="Only pages of this profile.")
+def reextract(db: str | None, site: str | None) -> None:
+    """Rebuild article records from the stored raw pages (no network).
+
+    \b
+    Example:
+      parknews reextract --site rentsh
+    """
+    from parknews.reextract import reextract_archive
+
+    conn = _open(db, create=False)
+    try:
+        counts = reextract_archive(conn, site=site)
+    finally:
+        conn.close()
+    click.echo(
+        f"re-extracted {counts['pages']} stored pages: {counts['new']} new, {counts['updated']} changed, "
+        f"{counts['unchanged']} unchanged, {counts['failed']} failed (see the failures table, stage 'reextract')"
+    )
+
+
+@cli.command()
+@click.option("--db", help=DB_HELP)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here instead of standard output.")
+@click.option("--site", help="Only articles of this profile.")
+@click.option("--since", callback=_iso_date, help="Only articles published on or after this date (YYYY-MM-DD).")
+@click.option("--until", callback=_iso_date, help="Only articles published on or before this date (YYYY-MM-DD).")
+def export(db: str | None, output: str | None, site: str | None, since: str | None, until: str | None) -> None:
+    """Export articles as JSON Lines (UTF-8, one record per line, ordered by URL).
+
+    \b
+    Example:
+      parknews export -o articles.jsonl --site rentsh --since 2024-01-01
+    """
+    conn = _open(db, create=False)
+    try:
+        if output:
+            with open(output, "w", encoding="utf-8") as fh:
+                count = write_jsonl(conn, fh, site=site, since=since, until=until)
+            click.echo(f"exported {count} articles to {output}", err=True)
+        else:
+            write_jsonl(conn, sys.stdout, site=site, since=since, until=until)
+    finally:
+        conn.close()
+
+
+def write_jsonl(conn: Any, out: IO[str], **filters: Any) -> int:
+    from parknews.store import iter_articles
+
+    count = 0
+    for article in iter_articles(conn, **filters):
+        _emit(article.to_dict(), out)
+        count += 1
+    return count
+
+
+@cli.command()
+@click.option("--db", default=str(Path("data") / "demo.db"), show_default=True, help="Archive to write.")
+@click.option("-o", "--output", default=str(Path("data") / "demo.jsonl"), show_default=True, help="JSON Lines export to write.")
+def demo(db: str, output: str) -> None:
+    """Crawl the bundled copy of rent.sh.cn on 127.0.0.1 and export it (no network needed).
+
+    Serves parknews/demo_site/rentsh on an ephemeral port, crawls it with the
+    rentsh profile, writes the archive and a JSONL export, prints a summary.
+
+    \b
+    Example:
+      parknews demo
+    """
+    from parknews.crawl import run_crawl
+    from parknews.localsite import DEMO_SITES, LocalSite
+
+    path = Path(db)
+    _open(db).close()
+    site = _profile("rentsh")
+    with LocalSite(DEMO_SITES / "rentsh") as server:
+        click.echo(f"serving the demo site at {server.url}/")
+        local = site.with_start_urls([server.url + "/"])
+        # Our own server on loopback: no need to wait between requests.
+        run = run_crawl(local, path, overrides={"LOG_LEVEL": "ERROR", "DOWNLOAD_DELAY": 0,
+                                               "AUTOTHROTTLE_ENABLED": False, "CONCURRENT_REQUESTS_PER_DOMAIN": 4})
+    conn = _open(db)
+    try:
+        Path(output).parent.mkdir(parents=True, exist_ok=True)
+        with open(output, "w", encoding="utf-8") as fh:
+            count = write_jsonl(conn, fh)
+        failures = list(conn.query("SELECT url, stage, reason FROM failures WHERE run_id = ?", [run.get("id")]))
+    finally:
+        conn.close()
+    _print_run(run, path)
+    for f in failures:
+        click.echo(f"  failed: {f['url']} [{f['stage']}] {f['reason']}")
+    click.echo(f"articles in archive: {count}\nJSON Lines: {output}\narchive:    {path}")
+
+
+def main() -> None:
+    cli(prog_name="parknews")
+
+
+if __name__ == "__main__":
+    main()

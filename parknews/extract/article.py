@@ -1,0 +1,509 @@
+"""The extraction pipeline for one page: decode, parse, locate, clean, read fields."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from lxml.html import HtmlElement
+
+from parknews.extract import captions as captions_mod
+from parknews.extract import rules
+from parknews.extract.body import Block, drop_element, find_content_root, is_hidden, linearize, text_length
+from parknews.extract.byline import match_byline, merge_bylines, parse_credit_field
+from parknews.extract.dates import find_published
+from parknews.extract.encoding import DecodeError, decode_html
+from parknews.extract.page import Page, collapse, parse_page
+from parknews.items import Article, Byline, Link, Removal
+
+
+class ExtractionError(ValueError):
+    """A page that yields no article. ``reason`` is short and stable enough to group by."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass
+class SiteRules:
+    """Per-site selectors from a profile's [selectors] table (CSS; the first that matches wins)."""
+
+    title: list[str] = field(default_factory=list)
+    body: list[str] = field(default_factory=list)
+    date: list[str] = field(default_factory=list)
+    category: list[str] = field(default_factory=list)
+    meta: list[str] = field(default_factory=list)
+    """The info line under the title (发布时间/来源/作者)."""
+    related: list[str] = field(default_factory=list)
+    drop: list[str] = field(default_factory=list)
+    """Elements removed from the article block before reading it."""
+    encoding: str | None = None
+    """Force this encoding instead of detecting it."""
+
+
+_TITLE_SPLIT = re.compile(r"\s*(?:[-_|–—]|::|\s-\s)\s*")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def extract_article(
+    body: bytes | str,
+    url: str,
+    *,
+    site_rules: SiteRules | None = None,
+    content_type: str | None = None,
+) -> Article:
+    """Extract one article from page bytes (or already-decoded text).
+
+    Raises ExtractionError with reason "decode", "parse" or "empty" when the page
+    holds no article.
+    """
+    site = site_rules or SiteRules()
+    if isinstance(body, bytes):
+        try:
+            text, encoding = decode_html(body, content_type=content_type, override=site.encoding)
+        except DecodeError as exc:
+            raise ExtractionError("decode", str(exc)) from exc
+    else:
+        text, encoding = body, None
+    try:
+        page = parse_page(text, url)
+    except ValueError as exc:
+        raise ExtractionError("parse", str(exc)) from exc
+    article = Article(url=url, encoding=encoding, canonical_url=page.canonical)
+    _strip_page(page.tree)
+
+    title_el = _find_title_element(page, site)
+    article.title = _title(page, title_el)
+    article.category = _category(page.tree, site)
+    info_lines = _info_lines(page.tree, title_el, site)
+    article.related_links = _related_links(page.tree, site)
+    article.attachments = _attachments(page.tree)
+
+    root = _select_first(page.tree, site.body)
+    if root is None:
+        root = find_content_root(page.tree)
+    if root is None:
+        raise ExtractionError("empty", "no article text found")
+    if title_el is not None and _contains(root, title_el):
+        # A generic root can include the headline and info line: leave them out.
+        for el in _title_and_info_elements(title_el):
+            if _contains(root, el) and el is not root:
+                drop_element(el)
+    removed: list[Removal] = []
+    field_byline, field_source = _take_field_elements(root, removed)
+    _drop_chrome(root, site, removed)
+    blocks = linearize(root)
+
+    blocks, source, original_title, credits = _read_labelled_lines(blocks, removed)
+    blocks, editors = _take_editor_lines(blocks, removed)
+    blocks = _apply_line_rules(blocks, removed)
+    blocks, caps = captions_mod.split_captions(blocks)
+    blocks, body_byline, dateline_outlet = _take_byline(blocks)
+    body_byline = merge_bylines(body_byline, field_byline, credits, editors, _photographers(caps))
+
+    info_byline, info_source = _byline_from_info(info_lines)
+    article.byline = merge_bylines(body_byline, info_byline)
+    article.source_outlet = source or field_source or info_source or dateline_outlet
+    article.original_title = original_title
+    article.captions = caps
+
+    paragraphs = [b for b in blocks if b.kind in ("p", "h") and b.text]
+    if title_el is not None and paragraphs and collapse(paragraphs[0].text) == article.title:
+        paragraphs = paragraphs[1:]
+    article.body = "\n".join(b.text for b in paragraphs)
+    if not article.body.strip():
+        raise ExtractionError("empty", "article block holds no text after cleaning")
+    article.body_links = _unique_links(link for b in paragraphs for link in b.links if _is_web(link.url))
+    article.images = list(dict.fromkeys(b.image for b in blocks if b.kind == "img" and b.image))
+    published = None
+    date_el = _select_first(page.tree, site.date)
+    if date_el is not None:
+        from parknews.extract.dates import parse_datetime
+
+        published = parse_datetime(collapse(date_el.get("datetime") or date_el.text_content()))
+    if published is None:
+        published = find_published(page, info_lines)
+    if published:
+        article.published_at, article.published_raw = published
+    article.language = _language(article.body, page.lang)
+    article.removed = removed
+    return article
+
+
+# --- page-level helpers ---------------------------------------------------------
+
+
+def _strip_page(tree: HtmlElement) -> None:
+    for el in list(tree.iter(*rules.DROP_TAGS)):
+        if el.tag == "meta" or el.tag == "link":
+            continue  # already read into Page; harmless in the tree
+        drop_element(el)
+    for el in list(tree.iter()):
+        if not isinstance(el.tag, str):
+            drop_element(el)  # comments
+        elif is_hidden(el):
+            drop_element(el)
+
+
+def _select_first(tree: HtmlElement, selectors: list[str]) -> HtmlElement | None:
+    for sel in selectors:
+        try:
+            found = tree.cssselect(sel)
+        except Exception:  # noqa: BLE001 - a bad selector in a profile must not kill a crawl
+            continue
+        for el in found:
+            if collapse(el.text_content()) or el.find(".//img") is not None:
+                return el
+    return None
+
+
+def _contains(root: HtmlElement, el: HtmlElement) -> bool:
+    return any(a is root for a in el.iterancestors()) or el is root
+
+
+def _find_title_element(page: Page, site: SiteRules) -> HtmlElement | None:
+    el = _select_first(page.tree, site.title)
+    if el is not None:
+        return el
+    candidates = [h for h in page.tree.iter("h1", "h2") if collapse(h.text_content())]
+    if not candidates:
+        return None
+    reference = page.meta.get("og:title") or page.title_tag or ""
+
+    def overlap(h: HtmlElement) -> float:
+        text = collapse(h.text_content())
+        if not text or not reference:
+            return 0.0
+        if text in reference:
+            return len(text) / max(len(reference), 1) + 1
+        common = len(set(text) & set(reference))
+        return common / max(len(set(text)), 1)
+
+    best = max(candidates, key=lambda h: (overlap(h), h.tag == "h1"))
+    if overlap(best) >= 0.6:
+        return best
+    h1s = [h for h in candidates if h.tag == "h1"]
+    return h1s[0] if len(h1s) == 1 and not reference else None
+
+
+def _title(page: Page, title_el: HtmlElement | None) -> str | None:
+    if title_el is not None:
+        return collapse(title_el.text_content())
+    for key in ("og:title", "twitter:title", "headline"):
+        if page.meta.get(key):
+            return collapse(page.meta[key])
+    for obj in page.jsonld:
+        if isinstance(obj.get("headline"), str):
+            return collapse(obj["headline"])
+    if page.title_tag:
+        parts = [p for p in _TITLE_SPLIT.split(page.title_tag) if p]
+        return max(parts, key=len) if parts else page.title_tag
+    return None
+
+
+def _category(tree: HtmlElement, site: SiteRules) -> str | None:
+    el = _select_first(tree, site.category)
+    if el is None:
+        for cand in tree.iter("div", "nav", "p", "span", "ol", "ul", "td"):
+            names = f"{cand.get('class', '')} {cand.get('id', '')}".lower()
+            text = collapse(cand.text_content())
+            if re.search(r"breadcrumb|crumb|position|location|weizhi|local|path|dqwz", names) or text.startswith(
+                ("当前位置", "您的位置", "您现在的位置", "你的位置", "所在位置")
+            ):
+                if len(text) < 200 and cand.find(".//a") is not None:
+                    el = cand
+                    break
+    if el is None:
+        return None
+    trail = [collapse(a.text_content()) for a in el.iter("a")]
+    trail = [t for t in trail if t and t not in rules.BREADCRUMB_SKIP]
+    return " > ".join(trail) or None
+
+
+def _title_and_info_elements(title_el: HtmlElement) -> list[HtmlElement]:
+    out = [title_el]
+    sib = title_el.getnext()
+    for _ in range(3):
+        if sib is None:
+            break
+        text = collapse(sib.text_content())
+        if text and len(text) < 200 and rules.INFO_LINE_HINT.search(text):
+            out.append(sib)
+        sib = sib.getnext()
+    return out
+
+
+def _info_lines(tree: HtmlElement, title_el: HtmlElement | None, site: SiteRules) -> list[str]:
+    """Texts of the 发布时间/来源/作者 line(s) near the headline."""
+    el = _select_first(tree, site.meta)
+    if el is not None:
+        return [_spaced_text(el)]
+    if title_el is None:
+        return []
+    lines = [_spaced_text(e) for e in _title_and_info_elements(title_el)[1:]]
+    if not lines:
+        parent = title_el.getparent()
+        if parent is not None:
+            for sib in parent.itersiblings():
+                text = _spaced_text(sib)
+                if text and len(text) < 200 and rules.INFO_LINE_HINT.search(text):
+                    lines.append(text)
+                    break
+    return lines
+
+
+def _spaced_text(el: HtmlElement) -> str:
+    """Text with a space between child elements, so "作者:admin发布时间:…" stays separable."""
+    return collapse(" ".join(t for t in el.itertext()))
+
+
+def _related_links(tree: HtmlElement, site: SiteRules) -> list[Link]:
+    containers: list[HtmlElement] = []
+    for sel in site.related:
+        try:
+            containers.extend(tree.cssselect(sel))
+        except Exception:  # noqa: BLE001
+            continue
+    if not containers:
+        pattern = rules.CONTAINER_RULES["related"][0]
+        for el in tree.iter("div", "ul", "section", "dl", "aside"):
+            if pattern.search(f"{el.get('class', '')} {el.get('id', '')}"):
+                containers.append(el)
+    links = []
+    for container in containers:
+        for a in container.iter("a"):
+            text = collapse(a.text_content()) or collapse(a.get("title") or "")
+            if not text:
+                img = a.find(".//img")
+                text = collapse(img.get("alt") or "") if img is not None else ""
+            if a.get("href") and _is_web(a.get("href")):
+                links.append(Link(url=a.get("href"), text=text))
+    return _unique_links(links, merge_text=True)
+
+
+def _attachments(tree: HtmlElement) -> list[Link]:
+    found = []
+    for a in tree.iter("a"):
+        href = a.get("href") or ""
+        if rules.ATTACHMENT_EXT.search(urlsplit(href).path + ("?" if "?" in href else "")) and _is_web(href):
+            found.append(Link(url=href, text=collapse(a.text_content())))
+    return _unique_links(found)
+
+
+def _is_web(url: str) -> bool:
+    return urlsplit(url).scheme in ("http", "https")
+
+
+def _unique_links(links, merge_text: bool = False) -> list[Link]:  # type: ignore[no-untyped-def]
+    seen: dict[str, Link] = {}
+    for link in links:
+        if link.url in seen:
+            if merge_text and not seen[link.url].text and link.text:
+                seen[link.url].text = link.text
+            continue
+        seen[link.url] = link
+    return list(seen.values())
+
+
+# --- article block cleaning --------------------------------------------------------
+
+
+_LABEL = re.compile(r"^\s*(作者|来源|信息来源|文章来源|稿源)\s*[:：]\s*")
+
+
+def _take_field_elements(root: HtmlElement, removed: list[Removal]) -> tuple[Byline, str | None]:
+    """Author/source elements inside the article block (WeChat header, CMS spans) become fields."""
+    parts: list[Byline] = []
+    source = None
+    for el in list(root.iter()):
+        if el is root or el.getparent() is None or not isinstance(el.tag, str):
+            continue
+        names = f"{el.get('class', '')} {el.get('id', '')}"
+        for field_name, pattern in rules.FIELD_ELEMENTS.items():
+            text = collapse(el.text_content())
+            if not pattern.search(names) or not text or len(text) > 40:
+                continue
+            value = _LABEL.sub("", text)
+            if field_name == "source":
+                source = source or value
+            else:
+                parts.append(parse_credit_field("作者", value))
+            removed.append(Removal(rule=f"field.{field_name}_element", text=text))
+            drop_element(el)
+            break
+    return (merge_bylines(*parts) if parts else Byline()), source
+
+
+def _drop_chrome(root: HtmlElement, site: SiteRules, removed: list[Removal]) -> None:
+    for sel in site.drop:
+        try:
+            targets = root.cssselect(sel)
+        except Exception:  # noqa: BLE001
+            continue
+        for el in targets:
+            if el is not root:
+                removed.append(Removal(rule=f"profile.drop[{sel}]", text=_short(el)))
+                drop_element(el)
+    for el in list(root.iter(*rules.CHROME_TAGS)):
+        if el is not root and el.getparent() is not None:
+            removed.append(Removal(rule=f"chrome.{el.tag}", text=_short(el)))
+            drop_element(el)
+    for el in list(root.iter()):
+        if el is root or el.getparent() is None or not isinstance(el.tag, str):
+            continue
+        names = f"{el.get('class', '')} {el.get('id', '')}".strip()
+        if not names:
+            continue
+        for name, (pattern, _origin) in rules.CONTAINER_RULES.items():
+            if pattern.search(names) and _looks_like_chrome(el):
+                removed.append(Removal(rule=f"container.{name}", text=_short(el)))
+                drop_element(el)
+                break
+
+
+def _looks_like_chrome(el: HtmlElement) -> bool:
+    """A container rule never removes a block holding a lot of sentence text."""
+    text = collapse(el.text_content())
+    return text_length(text) < 400 or text.count("。") < 5
+
+
+def _short(el_or_text: HtmlElement | str) -> str:
+    text = el_or_text if isinstance(el_or_text, str) else collapse(el_or_text.text_content())
+    return text[:200]
+
+
+def _read_labelled_lines(
+    blocks: list[Block], removed: list[Removal]
+) -> tuple[list[Block], str | None, str | None, Byline]:
+    """Take 原标题:, 来源:, and credit lines ("来源：上虞日报 作者：陈颖 编辑：徐涛") out of the body."""
+    source = original_title = None
+    credits: list[Byline] = []
+    kept = []
+    for b in blocks:
+        if b.kind in ("p", "h") and len(b.text) <= 120:
+            m = rules.ORIGINAL_TITLE_LINE.match(b.text)
+            if m:
+                original_title = original_title or m.group("value")
+                removed.append(Removal(rule="field.original_title", text=b.text))
+                continue
+            if len(b.text) <= 80 and _is_field_line(b.text):
+                byline, line_source = _byline_from_info([b.text])
+                credits.append(byline)
+                source = source or line_source
+                removed.append(Removal(rule="field.credits", text=b.text))
+                continue
+            m = rules.SOURCE_LINE.match(b.text)
+            if m and len(b.text) <= 60:
+                source = source or m.group("value").strip()
+                removed.append(Removal(rule="field.source", text=b.text))
+                continue
+        kept.append(b)
+    return kept, source, original_title, merge_bylines(*credits) if credits else Byline()
+
+
+def _is_field_line(text: str) -> bool:
+    """A line made only of "label:value" credit fields, nothing else."""
+    if not _FIELD.search(text):
+        return False
+    rest = _FIELD.sub("", text)
+    return not re.sub(r"[\s【】\[\]()（）|｜丨,，;；]", "", rest)
+
+
+_EDITOR_LINE = re.compile(r"[【\[(（]?\s*(责任编辑|编辑|责编|审核|校对|值班编辑)\s*[:：]\s*(?P<name>[^\s】\])）]+)\s*[】\])）]?")
+
+
+def _take_editor_lines(blocks: list[Block], removed: list[Removal]) -> tuple[list[Block], Byline]:
+    """责任编辑:X lines can sit anywhere near the end (even after 返回搜狐); read them first."""
+    kept, found = [], []
+    for b in blocks:
+        if b.kind in ("p", "h") and len(b.text) <= 40:
+            matches = list(_EDITOR_LINE.finditer(b.text))
+            rest = _EDITOR_LINE.sub("", b.text)
+            # What is left may only be widget labels such as 【纠错】.
+            if matches and len(re.sub(r"[\s【】\[\]]|纠错|打印|关闭", "", rest)) == 0:
+                for m in matches:
+                    found.append(parse_credit_field(m.group(1), m.group("name")))
+                removed.append(Removal(rule="field.editor", text=b.text))
+                continue
+        kept.append(b)
+    return kept, merge_bylines(*found) if found else Byline()
+
+
+def _apply_line_rules(blocks: list[Block], removed: list[Removal]) -> list[Block]:
+    kept: list[Block] = []
+    for i, b in enumerate(blocks):
+        if b.kind == "img":
+            kept.append(b)
+            continue
+        rule = next((r for r in rules.LINE_RULES if len(b.text) <= r.max_len and r.pattern.search(b.text)), None)
+        if rule is None:
+            kept.append(b)
+            continue
+        removed.append(Removal(rule=rule.name, text=b.text[:200]))
+        if rule.action == "tail":
+            for rest in blocks[i + 1 :]:
+                if rest.text:
+                    removed.append(Removal(rule=rule.name, text=rest.text[:200]))
+            break
+    # Images left dangling at the end (QR codes after the ad block) are not article images.
+    while kept and kept[-1].kind == "img":
+        kept.pop()
+    return kept
+
+
+_DATELINE = re.compile(r"\d+月\d+日电|电\s*[(（]|讯\s*[(（]|^本报讯|消息\s*[(（]")
+
+
+def _photographers(caps: list) -> Byline:  # type: ignore[type-arg]
+    """People credited for pictures in captions ((摄影 X), X 摄) are the article's photographers."""
+    names = [c.credit for c in caps if c.credit and captions_mod.is_person_credit(c.credit)]
+    return Byline(photographers=list(dict.fromkeys(names)))
+
+
+def _take_byline(blocks: list[Block]) -> tuple[list[Block], Byline, str | None]:
+    """Remove byline paragraphs (first two, last four text blocks) and parse them."""
+    text_idx = [i for i, b in enumerate(blocks) if b.kind in ("p", "h")]
+    window = text_idx[:2] + text_idx[-4:]
+    found: list[Byline] = []
+    outlet = None
+    drop: set[int] = set()
+    for i in dict.fromkeys(window):
+        match = match_byline(blocks[i].text)
+        if match is None:
+            continue
+        found.append(match.byline)
+        if _DATELINE.search(match.byline.raw or ""):
+            outlet = outlet or match.byline.outlet
+        if match.whole_line:
+            drop.add(i)
+        else:
+            rest = (blocks[i].text[: match.start] + blocks[i].text[match.end :]).strip()
+            blocks[i] = Block(text=rest, kind=blocks[i].kind, image=blocks[i].image, links=blocks[i].links)
+    kept = [b for i, b in enumerate(blocks) if i not in drop]
+    return kept, merge_bylines(*found) if found else Byline(), outlet
+
+
+_FIELD = re.compile(r"(作者|记者|通讯员|责任编辑|编辑|摄影|来源|信息来源|文章来源)\s*[:：]\s*([^\s:：|｜]+(?:\s+[^\s:：|｜]+)*?)(?=\s+\S+\s*[:：]|\s*[|｜]|$)")
+
+
+def _byline_from_info(lines: list[str]) -> tuple[Byline, str | None]:
+    parts: list[Byline] = []
+    source = None
+    for line in lines:
+        for label, value in _FIELD.findall(line):
+            value = value.strip()
+            if "来源" in label:
+                source = source or value
+            else:
+                parts.append(parse_credit_field(label, value))
+    return (merge_bylines(*parts) if parts else Byline()), source
+
+
+def _language(body: str, lang: str | None) -> str | None:
+    letters = [c for c in body if c.isalpha()]
+    if letters and sum(1 for c in letters if _CJK.match(c)) / len(letters) > 0.3:
+        return "zh"
+    return (lang or "").split("-")[0].lower() or None

@@ -1,0 +1,196 @@
+"""Find the article block and turn it into an ordered list of text/image blocks.
+
+Generic detection scores containers the way a reader skims: long runs of text with
+sentence punctuation and few links are article, short linked items are chrome.
+Every paragraph-like element adds its score to its parent (whole) and grandparent
+(half); container class/id names nudge the score; link density scales it down.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from lxml.html import HtmlElement
+
+from parknews.extract.page import collapse
+from parknews.items import Link
+
+BLOCK_TAGS = frozenset(
+    "p div h1 h2 h3 h4 h5 h6 li ul ol dl dt dd table tbody thead tfoot tr td th blockquote "
+    "section article figure figcaption pre center header footer main hr address details summary".split()
+)
+HEADING_TAGS = frozenset("h1 h2 h3 h4 h5 h6".split())
+_PUNCT = re.compile(r"[，。、；：！？,;!?]")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_POSITIVE = re.compile(
+    r"article|content|post|entry|text|body|detail|main|story|news|zoom|con_|neirong|zhengwen|wenzhang|TRS_Editor|Custom_UnionStyle",
+    re.I,
+)
+_NEGATIVE = re.compile(
+    r"comment|sidebar|side|footer|foot|header|nav|menu|related|relate|recommend|share|ad-|ads|banner|"
+    r"widget|copyright|tag|hot|list|link|login|qrcode|promo|sponsor|breadcrumb|crumb|pagination|pager|popup|modal",
+    re.I,
+)
+
+
+@dataclass
+class Block:
+    """One paragraph, heading, image or caption of the article block, in page order."""
+
+    text: str
+    kind: str = "p"
+    """"p", "h" (heading), "img" or "figcaption"."""
+    image: str | None = None
+    """Image URL for kind "img" (and the figure's image for "figcaption")."""
+    links: list[Link] = field(default_factory=list)
+
+
+def text_length(text: str) -> int:
+    """Reading length: CJK characters count one each, other words count as one each."""
+    cjk = len(_CJK.findall(text))
+    words = len(re.findall(r"[A-Za-z0-9]+", text))
+    return cjk + words
+
+
+def _own_text(el: HtmlElement) -> str:
+    """Text of el not inside block-level children (what a <br>-separated div holds)."""
+    parts = [el.text or ""]
+    for child in el:
+        if isinstance(child.tag, str) and child.tag not in BLOCK_TAGS:
+            parts.append(child.text_content())
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
+def _class_weight(el: HtmlElement) -> float:
+    names = f"{el.get('class', '')} {el.get('id', '')}"
+    if not names.strip():
+        return 0.0
+    weight = 0.0
+    if _POSITIVE.search(names):
+        weight += 25
+    if _NEGATIVE.search(names):
+        weight -= 25
+    return weight
+
+
+def link_density(el: HtmlElement) -> float:
+    total = text_length(el.text_content())
+    if total == 0:
+        return 1.0
+    linked = sum(text_length(a.text_content()) for a in el.iter("a"))
+    return min(1.0, linked / total)
+
+
+def find_content_root(tree: HtmlElement) -> HtmlElement | None:
+    """Best-scoring container of article text, or None when the page has no prose."""
+    body = tree.find("body")
+    if body is None:
+        body = tree
+    scores: dict[HtmlElement, float] = {}
+    for el in body.iter("p", "pre", "td", "div", "section", "article", "font", "span"):
+        if el.tag in ("div", "section", "article", "td", "font", "span"):
+            text = collapse(_own_text(el))
+        else:
+            text = collapse(el.text_content())
+        length = text_length(text)
+        if length < 20:
+            continue
+        score = 1 + len(_PUNCT.findall(text)) + min(length / 50, 6)
+        parent = el.getparent()
+        if el.tag in ("div", "section", "article", "td"):
+            # A container with its own text is a paragraph and a candidate itself.
+            scores[el] = scores.get(el, 0.0) + score
+        if parent is not None:
+            scores[parent] = scores.get(parent, 0.0) + score
+            grand = parent.getparent()
+            if grand is not None:
+                scores[grand] = scores.get(grand, 0.0) + score / 2
+    if not scores:
+        return None
+    best: HtmlElement | None = None
+    best_score = 0.0
+    for el, score in scores.items():
+        if el.tag in ("p", "span", "font", "a", "li", "html"):
+            continue
+        final = (score + _class_weight(el)) * (1 - link_density(el))
+        if final > best_score:
+            best, best_score = el, final
+    return best
+
+
+def linearize(root: HtmlElement) -> list[Block]:
+    """Flatten the article block into paragraphs, headings, images and figcaptions."""
+    blocks: list[Block] = []
+    buf: list[str] = []
+    links: list[Link] = []
+
+    def flush(kind: str = "p", image: str | None = None) -> None:
+        text = collapse("".join(buf))
+        if text:
+            blocks.append(Block(text=text, kind=kind, image=image, links=list(links)))
+        buf.clear()
+        links.clear()
+
+    def walk(el: HtmlElement, figure_img: str | None = None) -> None:
+        tag = el.tag if isinstance(el.tag, str) else None
+        if tag is None:  # comment or processing instruction
+            buf.append(el.tail or "")
+            return
+        if tag == "br":
+            flush()
+        elif tag == "img":
+            src = el.get("src") or el.get("data-src") or el.get("data-original")
+            if src and not src.startswith("data:"):
+                flush()
+                blocks.append(Block(text="", kind="img", image=src))
+        elif tag in BLOCK_TAGS:
+            flush()
+            if tag == "figure":
+                img = next((i for i in el.iter("img")), None)
+                figure_img = img.get("src") if img is not None else None
+            buf.append(el.text or "")
+            for child in el:
+                walk(child, figure_img)
+            if tag in HEADING_TAGS:
+                flush("h")
+            elif tag == "figcaption":
+                flush("figcaption", figure_img)
+            else:
+                flush()
+        else:
+            buf.append(el.text or "")
+            for child in el:
+                walk(child, figure_img)
+            if tag == "a" and el.get("href"):
+                links.append(Link(url=el.get("href"), text=collapse(el.text_content())))
+        buf.append(el.tail or "")
+
+    buf.append(root.text or "")
+    for child in root:
+        walk(child)
+    flush()
+    return blocks
+
+
+def drop_element(el: HtmlElement) -> None:
+    """Remove el but keep its tail text in the tree."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    tail = el.tail
+    if tail and tail.strip():
+        prev = el.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(el)
+
+
+def is_hidden(el: HtmlElement) -> bool:
+    style = (el.get("style") or "").replace(" ", "").lower()
+    return "display:none" in style or "visibility:hidden" in style or el.get("hidden") is not None
+
+

@@ -1,0 +1,483 @@
+"""Find and normalise publication dates: JSON-LD, meta tags, labelled info lines, then the URL."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from lxml import etree
+
+from parknews.extract.page import Page, collapse
+
+_YEARS = range(1990, 2101)
+
+# Pieces shared by the date patterns.
+_WEEKDAY = r"(?:\s*[（(]?\s*(?:星期|周|礼拜)[一二三四五六日天]\s*[)）]?)?"
+_CLOCK = (
+    r"(?P<ampm>上午|下午|晚上|凌晨|中午)?\s*(?P<H>\d{1,2})\s*"
+    r"(?:[:：]\s*(?P<M>\d{2})(?:\s*[:：]\s*(?P<S>\d{2})(?:[.,]\d+)?)?"  # 14:35, 14:35:06
+    r"|[时点](?:\s*(?P<M2>\d{1,2})\s*分(?:\s*(?P<S2>\d{1,2})\s*秒)?)?)"  # 14时35分06秒, 10点
+    r"(?!\d)"
+)
+
+# Date(time) patterns; all are tried and the leftmost (then longest) match wins.
+# Each marks the end of its date part with the empty group ``dend`` so a bad time can be
+# dropped while the date is kept.
+_DATE_PATTERNS: tuple[re.Pattern[str], ...] = (
+    # 2024-10-12T14:35:06+08:00, 2024-10-12T06:35:06.000Z: JSON-LD, Open Graph and <time datetime>
+    re.compile(
+        r"(?<!\d)(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})(?P<dend>)[T ](?P<H>\d{2}):(?P<M>\d{2})"
+        r"(?::(?P<S>\d{2})(?:[.,]\d+)?)?\s?(?P<off>Z|[+-]\d{2}:?\d{2})(?!\d)"
+    ),
+    # 2024-10-12 14:35:06, 2024/10/12 9:05, 2024.10.12, 2024-6-5: CMS info lines and meta tags
+    re.compile(
+        r"(?<![\d.])(?P<y>\d{4})\s*(?P<sep>[-/.])\s*(?P<m>\d{1,2})\s*(?P=sep)\s*(?P<d>\d{1,2})(?!\d)(?P<dend>)"
+        + _WEEKDAY
+        + r"(?:(?:\s*|T)"
+        + _CLOCK
+        + r")?"
+    ),
+    # 2024年10月12日, 2024年10月12日 14:35, 2024年10月12日14时35分: Chinese-written dates
+    re.compile(
+        r"(?<!\d)(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号](?P<dend>)"
+        + _WEEKDAY
+        + r"(?:\s*"
+        + _CLOCK
+        + r")?"
+    ),
+)
+
+# Dates in URL paths, a last resort (the path holds the publish day on most Chinese CMSes).
+_URL_PATTERNS: tuple[re.Pattern[str], ...] = (
+    # /2024/10/12/, /2024-10-12/: blogs and WordPress-like sites
+    re.compile(r"(?<!\d)(?P<y>\d{4})[/-](?P<m>\d{1,2})[/-](?P<d>\d{1,2})(?=/)"),
+    # /202410/12/ : month folder then day folder (some newspaper CMSes)
+    re.compile(r"(?<!\d)(?P<y>\d{4})(?P<m>\d{2})/(?P<d>\d{2})(?=/)"),
+    # /202410/t20241012_123.html, /art/20241012/, c_20241012.htm: TRS / gov CMS file names and folders
+    re.compile(r"(?<!\d)(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})(?!\d)"),
+)
+
+# Compact forms that only a machine-written value uses: <meta content="20241012">, "20241012143506".
+_COMPACT = re.compile(
+    r"^\s*(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})(?P<dend>)(?:(?P<H>\d{2})(?P<M>\d{2})(?P<S>\d{2})?)?\s*$"
+)
+
+# JSON-LD types whose datePublished is the article's.
+_JSONLD_TYPES: frozenset[str] = frozenset(
+    {
+        "article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle", "blogposting",
+        "webpage", "itempage", "report", "liveblogposting", "socialmediaposting", "techarticle",
+        "scholarlyarticle", "creativework",
+    }
+)
+_JSONLD_KEYS: tuple[str, ...] = ("datePublished", "dateCreated", "uploadDate")
+
+# Meta tags holding the publish time, best first (keys as page.meta stores them: lower-cased).
+_META_KEYS: tuple[str, ...] = (
+    "article:published_time",  # Open Graph article
+    "og:article:published_time",  # Open Graph, prefixed variant
+    "og:release_date",  # Open Graph video/news
+    "datepublished",  # schema.org microdata <meta itemprop="datePublished">
+    "pubdate",  # Chinese government-site standard <meta name="PubDate">, also news CMSes
+    "firstpublishedtime",  # 中国政府网
+    "publishdate",
+    "publish-date",
+    "publish_date",
+    "publication_date",
+    "parsely-pub-date",  # Parse.ly
+    "sailthru.date",  # Sailthru
+    "dc.date.issued",  # Dublin Core (library and government sites)
+    "dcterms.issued",
+    "dc.date",
+    "dcterms.created",
+    "weibo: article:create_at",  # Weibo share card
+    "weibo:article:create_at",
+    "article:create_at",
+    "date",
+)
+
+# Info-line labels. Publish labels rank above the bare 时间/日期, which rank above an
+# unlabelled date; update labels come last.
+_PUBLISH_LABELS: tuple[str, ...] = (
+    "发布时间", "发布日期", "发表时间", "发表日期", "发稿时间", "发稿日期", "发文日期", "公布日期", "公开日期",
+    "刊发时间", "刊发日期", "上线时间", "添加时间", "录入时间", "发帖时间", "出版日期", "发布于", "发表于", "发布",
+)
+_GENERIC_LABELS: tuple[str, ...] = ("时间", "日期", "日期时间")
+_UPDATE_LABELS: tuple[str, ...] = ("更新时间", "更新日期", "修改时间", "修改日期", "最后更新", "更新于")
+# Dates that are not the publish date: a document's signing day, deadlines, validity periods.
+_NOT_PUBLISH_LABELS: tuple[str, ...] = (
+    "成文日期", "成文时间", "印发日期", "印发时间", "截止日期", "截止时间", "截至", "截止", "申报时间", "申报日期",
+    "报名时间", "有效期", "实施日期", "施行日期", "生效日期", "废止日期", "开始时间", "结束时间", "举办时间",
+    "活动时间", "会议时间", "开标时间", "公示期",
+    "今天", "今日", "当前时间", "现在时间",  # the "today is …" bar of government site headers
+)
+# After a date: "…日前提交", "…起施行", "2024-10-12至2024-10-15" (a range).
+_NOT_PUBLISH_AFTER = re.compile(r"\s*(?:前|之前|以前|止|为止|截止|起|开始|(?:至|到|~|～|—|－|-)\s*(?:\d|今))")
+# Between a label and its date: "发布时间：", "发布时间:【", "日期 ".
+_LABEL_GAP = re.compile(r"[\s:：\[【(（]*$")
+_LABEL_RUN = re.compile(r"[\u4e00-\u9fff]+$")
+
+_PUBLISH, _GENERIC, _PLAIN, _UPDATE = 0, 1, 2, 3
+
+# class/id of elements that hold the date: <span class="time">, <em id="publish_time">, <div class="fbsj">.
+_DATE_CLASS = re.compile(r"date|time|publish|pubtime|fbsj|fbrq|riqi|shijian", re.I)
+_UPDATE_CLASS = re.compile(r"update|modif", re.I)
+# class/id words of page chrome whose dates are never the article's: sidebars, related and hot
+# lists, footers. ("header" and "top" are left out: article headers hold the real date.)
+_CHROME_WORDS: frozenset[str] = frozenset(
+    {
+        "footer", "foot", "copyright", "banquan", "bottom", "sidebar", "side", "aside", "nav", "menu",
+        "related", "hot", "rank", "recommend", "tuijian", "xgwz", "links", "friendlink", "share",
+        "comment", "comments",
+    }
+)
+_CHROME_TAGS: frozenset[str] = frozenset({"footer", "nav", "aside"})
+_WORD_SPLIT = re.compile(r"[^a-z0-9]+")
+_SKIP_TAGS: frozenset[str] = frozenset({"head", "title", "script", "style", "noscript", "template", "option", "select"})
+# Longest element text scanned for labelled dates: info lines are short.
+_MAX_TEXT = 200
+
+
+@dataclass
+class _Found:
+    """A date found in text, where it starts, and how its label ranks it."""
+
+    iso: str
+    raw: str
+    start: int
+    rank: int = _PLAIN
+
+
+def _offset(off: str | None, tz: str) -> str:
+    if off is None:
+        return tz
+    if off == "Z":
+        return "Z"
+    sign, digits = off[0], off[1:].replace(":", "")
+    return f"{sign}{digits[:2]}:{digits[2:]}"
+
+
+def _valid_offset(off: str | None) -> bool:
+    if off is None or off == "Z":
+        return True
+    digits = off[1:].replace(":", "")
+    return int(digits[:2]) <= 14 and int(digits[2:]) < 60
+
+
+def _from_match(m: re.Match[str], text: str, tz: str) -> tuple[str, str] | None:
+    """ISO string and raw text for one pattern match; None for an impossible date."""
+    year, month, day = int(m["y"]), int(m["m"]), int(m["d"])
+    if year not in _YEARS:
+        return None
+    try:
+        _dt.date(year, month, day)
+    except ValueError:
+        return None
+    date_iso = f"{year:04d}-{month:02d}-{day:02d}"
+    date_raw = text[m.start() : m.end("dend")].strip()
+    groups = m.groupdict()
+    hour = groups.get("H")
+    if hour is None:
+        return date_iso, date_raw
+    minute = groups.get("M") or groups.get("M2") or "0"
+    second = groups.get("S") or groups.get("S2") or "0"
+    h, mi, s = int(hour), int(minute), int(second)
+    if groups.get("ampm") in ("下午", "晚上") and h < 12:
+        h += 12
+    off = groups.get("off")
+    if off is not None and (not _valid_offset(off) or (text[m.end("dend")] == " " and groups.get("S") is None)):
+        # "2024-10-12 09:00-12:00" is a time range, not an offset: let the plain reading win.
+        return None
+    if h > 23 or mi > 59 or s > 59:
+        return date_iso, date_raw  # keep the day when the clock part is nonsense
+    return f"{date_iso}T{h:02d}:{mi:02d}:{s:02d}{_offset(off, tz)}", text[m.start() : m.end()].strip()
+
+
+def _iter_dates(text: str, tz: str) -> Iterator[_Found]:
+    """Every valid date(time) in text, left to right (the longest reading at each start)."""
+    matches: list[re.Match[str]] = []
+    for pattern in _DATE_PATTERNS:
+        matches.extend(pattern.finditer(text))
+    matches.sort(key=lambda m: (m.start(), -(m.end() - m.start())))
+    taken = -1
+    for m in matches:
+        if m.start() < taken:
+            continue
+        parsed = _from_match(m, text, tz)
+        if parsed:
+            taken = m.end()
+            yield _Found(parsed[0], parsed[1], m.start())
+
+
+def parse_datetime(text: str, *, tz: str = "+08:00") -> tuple[str, str] | None:
+    """Find the first date(time) in text → (iso, raw).
+
+    A date with a clock time gets seconds and an offset (its own, else ``tz``); a date
+    alone stays a date. Impossible dates and years outside 1990–2100 are skipped.
+    """
+    for found in _iter_dates(text or "", tz):
+        return found.iso, found.raw
+    return None
+
+
+def _parse_machine_value(value: str, tz: str) -> tuple[str, str] | None:
+    """A meta or JSON-LD value: the usual forms, or the compact 20241012 / 20241012143506."""
+    parsed = parse_datetime(value, tz=tz)
+    if parsed:
+        return parsed
+    m = _COMPACT.match(value)
+    return _from_match(m, value, tz) if m else None
+
+
+# ---------------------------------------------------------------- labelled lines
+
+
+def _label_rank(before: str) -> int | None:
+    """Rank of a date from the text just before it; None when the label says it is another date."""
+    gap = _LABEL_GAP.search(before)
+    has_colon = any(c in ":：" for c in gap.group())
+    head = before[: gap.start()]
+    if head.endswith(("至", "到", "~", "～", "—")):
+        return None  # the second date of a range
+    words = head.split()
+    run_match = _LABEL_RUN.search(words[-1]) if words else None
+    run = run_match.group() if run_match else ""
+    if len(run) == 1 and len(words) >= 2 and _LABEL_RUN.search(words[-2][-1:]):
+        run = words[-2][-1] + run  # "日  期：" in government tables
+    if not run:
+        return _PLAIN
+    if any(label in run for label in _NOT_PUBLISH_LABELS):
+        return None
+    if run.endswith(_UPDATE_LABELS):
+        return _UPDATE
+    if run.endswith(_PUBLISH_LABELS):
+        return _PUBLISH
+    if run in _GENERIC_LABELS:
+        return _GENERIC
+    # Another label ("活动时间：") names another date; a word without a colon is just text.
+    return None if has_colon or run.endswith(_GENERIC_LABELS) else _PLAIN
+
+
+def _scan_line(text: str, tz: str) -> list[_Found]:
+    """Dates of one short line with the rank their labels give them (excluded ones dropped)."""
+    out: list[_Found] = []
+    for found in _iter_dates(text, tz):
+        rank = _label_rank(text[max(0, found.start - 24) : found.start])
+        after = text[found.start + len(found.raw) :]
+        if rank is None or _NOT_PUBLISH_AFTER.match(after):
+            continue
+        found.rank = rank
+        out.append(found)
+    return out
+
+
+def _best_of_lines(lines: Sequence[str], tz: str, *, update: bool) -> tuple[str, str] | None:
+    """Best date of the caller's info lines: label rank first, then line order."""
+    found = [
+        (f.rank, i, f)
+        for i, line in enumerate(lines)
+        for f in _scan_line(collapse(line), tz)
+        if (f.rank == _UPDATE) == update
+    ]
+    if not found:
+        return None
+    best = min(found, key=lambda t: (t[0], t[1], t[2].start))[2]
+    return best.iso, best.raw
+
+
+# ---------------------------------------------------------------- the page tree
+
+
+def _element_text(el: etree._Element) -> str:
+    """Visible text of an element, pieces separated by spaces (table cells stay apart)."""
+    parts: list[str] = []
+
+    def walk(node: etree._Element) -> None:
+        if isinstance(node.tag, str) and node.tag.lower() in _SKIP_TAGS:
+            return
+        if isinstance(node.tag, str) and node.text:
+            parts.append(node.text)
+        for child in node:
+            walk(child)
+            if child.tail:
+                parts.append(child.tail)
+
+    walk(el)
+    return collapse(" ".join(parts))
+
+
+def _class_words(el: etree._Element) -> str:
+    return f"{el.get('class') or ''} {el.get('id') or ''}".lower()
+
+
+def _is_chrome(el: etree._Element) -> bool:
+    tag = el.tag.lower() if isinstance(el.tag, str) else ""
+    if tag in ("html", "body"):
+        return False  # <body class="has-sidebar"> says nothing about where a date sits
+    return tag in _CHROME_TAGS or any(w in _CHROME_WORDS for w in _WORD_SPLIT.split(_class_words(el)))
+
+
+def _anchor(elements: list[etree._Element]) -> int | None:
+    """Index of the headline: the h1 with the longest text, else a *title* element, else an h2."""
+    tags = [el.tag.lower() for el in elements]
+    texts = [len(collapse(el.text_content())) if tags[i] in ("h1", "h2") or "title" in _class_words(el) else 0
+             for i, el in enumerate(elements)]
+    tiers = (
+        [i for i, t in enumerate(tags) if t == "h1"],
+        [i for i, el in enumerate(elements) if "title" in _class_words(el) and texts[i] <= 100],
+        [i for i, t in enumerate(tags) if t == "h2"],
+    )
+    for tier in tiers:
+        named = [i for i in tier if texts[i]]
+        if named:
+            return max(named, key=lambda i: texts[i])
+    return None
+
+
+def _in_dated_list(lineage: list[etree._Element], tz: str, cache: dict[etree._Element, bool]) -> bool:
+    """True inside a list whose items carry their own dates: a list of other articles."""
+    for a in lineage:
+        if a.tag != "li":
+            continue
+        parent = a.getparent()
+        if parent is None:
+            return False
+        if parent not in cache:
+            dated = sum(1 for li in parent if li.tag == "li" and parse_datetime(collapse(li.text_content()), tz=tz))
+            cache[parent] = dated >= 2
+        return cache[parent]
+    return False
+
+
+def _tree_candidates(page: Page, tz: str) -> list[tuple[tuple[int, ...], _Found]]:
+    """Dates of short labelled texts and date-class elements outside the page chrome, with a
+    sort key: update dates last, then dates in lists (other articles' dates), then dates above
+    the headline, then distance to the headline."""
+    body = page.tree.find("body")
+    root = body if body is not None else page.tree
+    elements = [el for el in root.iter() if isinstance(el.tag, str)]
+    anchor = _anchor(elements)
+    anchor_el = elements[anchor] if anchor is not None else None
+    # Containers of the headline are the article, whatever their class says.
+    anchor_ancestors = set(anchor_el.iterancestors()) if anchor_el is not None else set()
+    out: list[tuple[tuple[int, ...], _Found]] = []
+    dated_lists: dict[etree._Element, bool] = {}
+    for i, el in enumerate(elements):
+        tag = el.tag.lower()
+        if tag in _SKIP_TAGS:
+            continue
+        dated_el = tag == "time" or bool(_DATE_CLASS.search(_class_words(el)))
+        found: list[_Found] = []
+        if tag == "time" and el.get("datetime"):
+            parsed = _parse_machine_value(el.get("datetime") or "", tz)
+            if parsed:
+                found.append(_Found(parsed[0], parsed[1], 0, _PLAIN))
+        if not found:
+            if len(el.text_content()) > _MAX_TEXT * 3:
+                continue  # a container: its info line is scanned as a smaller element
+            text = _element_text(el)
+            if not text or len(text) > _MAX_TEXT or not any(c.isdigit() for c in text):
+                continue
+            found = [f for f in _scan_line(text, tz) if f.rank != _PLAIN or dated_el]
+        if not found:
+            continue
+        lineage = [a for a in (el, *el.iterancestors()) if a not in anchor_ancestors]
+        if any(_is_chrome(a) for a in lineage):
+            continue
+        if _in_dated_list(lineage, tz, dated_lists):
+            continue
+        in_list = any(a.tag == "li" for a in lineage)
+        update_el = bool(_UPDATE_CLASS.search(_class_words(el)))
+        for f in found:
+            is_update = f.rank == _UPDATE or update_el
+            place = (0, i) if anchor is None else (int(i < anchor), abs(i - anchor))
+            out.append(((int(is_update), int(in_list), *place, f.rank, f.start), f))
+    return out
+
+
+def _from_jsonld(page: Page, meta_lines: Sequence[str], tz: str) -> tuple[str, str] | None:
+    for obj in page.jsonld:
+        types = obj.get("@type")
+        names = [types] if isinstance(types, str) else [t for t in types or [] if isinstance(t, str)] if isinstance(types, list) else []
+        if not any(t.lower() in _JSONLD_TYPES for t in names):
+            continue
+        for key in _JSONLD_KEYS:
+            value = obj.get(key)
+            if isinstance(value, list):
+                value = next((v for v in value if isinstance(v, str)), None)
+            if isinstance(value, str):
+                parsed = _parse_machine_value(value, tz)
+                if parsed:
+                    return parsed
+    return None
+
+
+def _from_meta(page: Page, meta_lines: Sequence[str], tz: str) -> tuple[str, str] | None:
+    for key in _META_KEYS:
+        value = page.meta.get(key)
+        if value:
+            parsed = _parse_machine_value(value, tz)
+            if parsed:
+                return parsed
+    return None
+
+
+def _from_labels(page: Page, meta_lines: Sequence[str], tz: str) -> tuple[str, str] | None:
+    """The caller's info lines, then the page's short texts; update times only when nothing else."""
+    found = _best_of_lines(meta_lines, tz, update=False)
+    if found:
+        return found
+    candidates = _tree_candidates(page, tz)
+    publish = [c for c in candidates if c[0][0] == 0]
+    if publish:
+        best = min(publish, key=lambda c: c[0])[1]
+        return best.iso, best.raw
+    found = _best_of_lines(meta_lines, tz, update=True)
+    if found:
+        return found
+    if candidates:
+        best = min(candidates, key=lambda c: c[0])[1]
+        return best.iso, best.raw
+    return None
+
+
+def _from_url(page: Page, meta_lines: Sequence[str], tz: str) -> tuple[str, str] | None:
+    path = urlsplit(page.url).path
+    for pattern in _URL_PATTERNS:
+        for m in pattern.finditer(path):
+            year, month, day = int(m["y"]), int(m["m"]), int(m["d"])
+            if year not in _YEARS:
+                continue
+            try:
+                _dt.date(year, month, day)
+            except ValueError:
+                continue
+            return f"{year:04d}-{month:02d}-{day:02d}", m.group()
+    return None
+
+
+# The cascade, most trustworthy first.
+_STEPS: tuple[Callable[[Page, Sequence[str], str], tuple[str, str] | None], ...] = (
+    _from_jsonld,
+    _from_meta,
+    _from_labels,
+    _from_url,
+)
+
+
+def find_published(page: Page, meta_lines: Sequence[str] = (), *, tz: str = "+08:00") -> tuple[str, str] | None:
+    """Publication date of an article page → (iso, raw), or None.
+
+    Tries JSON-LD datePublished, then meta tags, then labelled lines (the caller's
+    ``meta_lines`` first, then short texts of the page nearest the headline), then the
+    URL path. 成文日期, 截止日期 and other non-publish labels and deadlines are skipped;
+    更新时间 is used only when nothing else is labelled.
+    """
+    for step in _STEPS:
+        found = step(page, meta_lines, tz)
+        if found:
+            return found
+    return None

@@ -1,0 +1,118 @@
+"""Boilerplate rules as data: named tables of compiled patterns.
+
+A rule's name ("<table>.<entry>") is what the audit in ``Article.removed`` records,
+so a wrong removal can be traced back to one line here. Add a rule by adding a
+line, with a comment naming the kind of page it came from. Line rules match a
+whole paragraph (after whitespace is collapsed), never a substring of a longer
+sentence: "松江区经委蕞新数据显示" is text, while a paragraph that *is* a widget
+label is boilerplate.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+Action = Literal["drop", "tail"]
+"""drop: remove the paragraph. tail: remove the paragraph and everything after it."""
+
+
+@dataclass(frozen=True)
+class LineRule:
+    name: str
+    pattern: re.Pattern[str]
+    action: Action = "drop"
+    max_len: int = 200
+    """Only paragraphs up to this many characters can match (guards real text)."""
+
+
+def _r(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.I)
+
+
+# Elements removed from the whole page before anything else looks at it.
+DROP_TAGS = (
+    "script", "style", "noscript", "iframe", "form", "button", "input", "select",
+    "textarea", "svg", "canvas", "object", "embed", "template", "link", "meta",
+)
+
+# Containers removed by their class or id (matched as a regex against "class id").
+# Entry: name -> (pattern, where it came from).
+CONTAINER_RULES: dict[str, tuple[re.Pattern[str], str]] = {
+    # rent.sh.cn Z-BlogPHP theme: share box, QR box, copyright, 本文链接, prev/next, related
+    "share": (_r(r"(^|[\s_-])(share|bdshare|bdsharebuttonbox|social|jiathis|fenxiang)([\s_-]|$)"), "rent.sh.cn share box; Baidu share widget"),
+    "qrcode": (_r(r"(^|[\s_-])(qr|qrcode|ewm|erweima|wxcode|weixin-code)([\s_-]|$)"), "rent.sh.cn 扫一扫 box"),
+    "copyright": (_r(r"(^|[\s_-])(copyright|article-copyright|banquan|statement|disclaimer)([\s_-]|$)"), "rent.sh.cn 版权声明 box"),
+    "permalink": (_r(r"(^|[\s_-])(article-link|permalink|post-link|benwen)([\s_-]|$)"), "rent.sh.cn 本文链接 line"),
+    "prev_next": (_r(r"(^|[\s_-])(post-nav|prev-next|prevnext|nav-links|pre_next|shangxia|article-nav|post-navigation)([\s_-]|$)"), "Z-BlogPHP / WordPress 上一篇 下一篇"),
+    "related": (_r(r"(^|[\s_-])(related|relate|xiangguan|xgwz|tuijian|recommend|yarpp|hot-?list|latest|rel-post)([\s_-]|$)"), "相关文章 lists on Z-BlogPHP, WordPress (YARPP), DedeCMS"),
+    "comments": (_r(r"(^|[\s_-])(comments?|comment-list|respond|pinglun|reply|discuss)([\s_-]|$)"), "WordPress / Z-BlogPHP comment threads"),
+    "ads": (_r(r"(^|[\s_-])(ad|ads|advert|adsbygoogle|guanggao|gg|zb-ad|banner-ad|sponsor)([\s_-]|$)"), "rent.sh.cn contact ad plugin; generic ad slots"),
+    "tags": (_r(r"(^|[\s_-])(tags?|tagcloud|post-tags|article-tags|biaoqian|keywords?)([\s_-]|$)"), "标签 lines under WordPress / Z-BlogPHP posts"),
+    "print_close": (_r(r"(^|[\s_-])(print|dayin|close-window|fontsize|font-size|zoom)([\s_-]|$)"), "government portals 【打印本页】【关闭窗口】【字体：大 中 小】"),
+    "nav": (_r(r"(^|[\s_-])(nav|navbar|menu|breadcrumbs?|crumbs?|position|location|weizhi|topbar|header|footer|foot|sidebar|side|aside|widget)([\s_-]|$)"), "site chrome on every template"),
+}
+
+# Elements inside the article block whose short text is a field, not body (class or id).
+FIELD_ELEMENTS: dict[str, re.Pattern[str]] = {
+    # WeChat article header copied with the text: <span class="rich_media_meta_text">李蕾</span>;
+    # CMS author spans (<span class="author">作者：X</span>)
+    "reporters": _r(r"rich_media_meta_text|(^|[\s_-])(author|writer|zuozhe)([\s_-]|$)"),
+    # WeChat account name (<a id="js_name">), CMS source spans (<span class="source">来源：X</span>)
+    "source": _r(r"rich_media_meta_nickname|js_name|(^|[\s_-])(source|laiyuan|copyfrom)([\s_-]|$)"),
+}
+
+# Tags that are chrome wherever they appear.
+CHROME_TAGS = ("nav", "footer", "aside", "header")
+
+# Paragraph-level rules. Checked in order; the first that matches wins.
+LINE_RULES: tuple[LineRule, ...] = (
+    # --- contact and lead-generation ads (rent.sh.cn 葛毅明 block) ---
+    LineRule("contact.wechat_name", _r(r"^\S{1,10}的?(微信号|微信|企业微信)[:：]?\S{0,20}$"), max_len=30),  # "葛毅明微信号"
+    LineRule("contact.hotline", _r(r"(400|800)[\s-]?\d{3,4}[\s-]?\d{3,4}"), max_len=80),  # "产业招商/厂房土地租售:400 0123 021"
+    LineRule("contact.phone_line", _r(r"(微信|手机|热线|QQ|qq)[^。]{0,12}[:：/]?\s*[\d\s-]{7,}"), max_len=100),  # "或微信/手机:1352..."
+    LineRule("contact.need", _r(r"请(说明|留下|告知)您的(需求|联系方式)"), max_len=120),  # "请说明您的需求、用途、税收..."
+    LineRule("contact.mobile_run", _r(r"^[^。，,]{0,20}1[3-9]\d{9}[^。]{0,20}$"), max_len=60),  # bare mobile numbers
+    # --- QR prompts ---
+    LineRule("qr.scan", _r(r"^(长按|扫一扫|扫码|扫描|微信扫一扫|用微信扫描)"), max_len=60),  # "扫一扫关注公众号", "长按/扫一扫加…"
+    LineRule("qr.push", _r(r"扫描二维码(推送至手机访问|分享到|关注|阅读)"), max_len=60),  # rent.sh.cn "扫描二维码推送至手机访问。"
+    LineRule("qr.follow", _r(r"^(点击上方|点击蓝字|点击上方蓝字|↑?关注我们|长按识别|识别二维码)"), max_len=60),  # WeChat republications "点击上方蓝字关注我们"
+    # --- share widgets ---
+    LineRule("share.friends", _r(r"^(分享给朋友|分享到|分享至|一键分享|转发到)[:：]?"), max_len=60),  # rent.sh.cn "分享给朋友:"
+    # --- copyright and reprint notices ---
+    LineRule("copyright.notice", _r(r"^[【\[(（]?(版权声明|免责声明|郑重声明|版权所有|特别声明|转载声明)"), max_len=300),  # rent.sh.cn "版权声明:本文由…"
+    LineRule("copyright.reprint", _r(r"(转载请注明|未经(授权|许可).{0,10}(转载|使用)|如有侵权|请联系(我们|本站)删除|本文转载自|声明[:：]本文转载)"), max_len=200),
+    LineRule("copyright.icp", _r(r"(ICP备|ICP证|公网安备|Copyright|©)"), max_len=160),  # footers pulled into content
+    # --- permalink ---
+    LineRule("permalink.line", _r(r"^(本文链接|本文地址|原文链接|文章链接|本文网址)[:：]"), max_len=200),  # rent.sh.cn "本文链接:http://…"
+    # --- prev/next, print/close/font widgets ---
+    LineRule("widget.prev_next", _r(r"^(上一篇|下一篇|上一条|下一条|前一篇|后一篇)[:：]?"), max_len=120),
+    LineRule("widget.print_close", _r(r"【?(打印本页|打印本文|关闭窗口|打印此页|收藏本页|返回顶部)】?"), max_len=60),  # gov portals
+    LineRule("widget.font_size", _r(r"【?字[体号][:：]?\s*[大中小]\s*[大中小]?\s*[大中小]?】?"), max_len=40),
+    LineRule("widget.counters", _r(r"^(阅读|浏览|点击|阅读量|浏览次数|点击次数|点赞|在看|收藏)[:：]?\s*\d*\s*(次)?$"), max_len=30),
+    # --- upstream leftovers in republished text ---
+    LineRule("upstream.sohu_medal", _r(r"由内容质量、互动评论、分享传播等多维度分值决定"), max_len=200),  # Sohu author medal
+    LineRule("upstream.sohu_back", _r(r"^返回搜狐[,，]?\s*查看更多"), action="tail", max_len=40),  # Sohu article foot
+    LineRule("upstream.end_mark", _r(r"^[-—_=\s]*(END|End|end|完|全文完)[-—_=\s]*$"), action="tail", max_len=20),  # WeChat "END"
+    LineRule("upstream.wechat_more", _r(r"^(往期推荐|往期回顾|推荐阅读|相关阅读|延伸阅读|猜你喜欢|精彩推荐|热门推荐|热文推荐|阅读原文)[:：]?$"), action="tail", max_len=20),
+    LineRule("upstream.editor_note", _r(r"^(声明|注)[:：].{0,40}(不代表|仅代表|版权归)"), max_len=200),
+    # --- related / latest / hot lists ---
+    LineRule("related.heading", _r(r"^(相关文章|相关新闻|相关阅读|相关资讯|相关推荐|最新文章|热门文章|热点文章|最新资讯|猜你喜欢|大家都在看)[:：]?$"), action="tail", max_len=12),
+    # --- comment threads ---
+    LineRule("comments.heading", _r(r"^(发表评论|网友评论|评论列表|我要评论|共\d+条评论|\d+条评论|评论\(\d+\))[:：]?"), action="tail", max_len=30),
+    # --- tags line ---
+    LineRule("widget.tags", _r(r"^(标签|Tags|TAG|关键词|关键字)[:：]"), max_len=120),
+)
+
+# Labelled lines that carry a field: the value is kept, the paragraph leaves the body.
+SOURCE_LINE = _r(r"^[【\[(（]?\s*(?:信息)?(?:来源|稿源|出处|文章来源|来源于)\s*[:：]\s*(?P<value>[^\s】\])）|｜]{2,30})")
+ORIGINAL_TITLE_LINE = _r(r"^[【\[(（]?\s*原标题\s*[:：]\s*(?P<value>.+?)\s*[】\])）]?$")
+
+# Labels of a CMS "info line" under the title (发布时间/来源/作者/点击次数 on DedeCMS).
+INFO_LINE_HINT = _r(r"(发布时间|发布日期|发表时间|来源|作者|编辑|点击|浏览|阅读)[:：]")
+
+# Link texts that never belong to a breadcrumb trail.
+BREADCRUMB_SKIP = {"首页", "主页", "网站首页", "home", "Home", "正文", "正文内容", "当前位置", "您的位置", "内容"}
+
+ATTACHMENT_EXT = _r(r"\.(pdf|docx?|xlsx?|pptx?|wps|zip|rar|7z|txt|csv)(\?|#|$)")

@@ -1,0 +1,166 @@
+"""Item pipelines: thin Scrapy adapters over parknews.extract and parknews.store.
+
+extract (RawPage -> ArticlePage) -> validate -> store. A page that cannot be
+extracted or validated is dropped with a reason; the store pipeline listens for
+dropped items and records the raw page and a failure row, so nothing is lost.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+
+from parknews.extract import ExtractionError, SiteRules
+from parknews.items import Article, FetchFailure, RawPage
+from parknews.process import article_from_raw
+from parknews.store import (
+    default_db_path,
+    finish_run,
+    open_db,
+    save_article,
+    save_failure,
+    save_page,
+    start_run,
+)
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class ArticlePage:
+    """A fetched article page and the record extracted from it."""
+
+    raw: RawPage
+    article: Article
+
+
+def _rules_of(crawler: Crawler) -> SiteRules | None:
+    profile = getattr(crawler.spider, "profile", None)
+    return profile.selectors if profile is not None else None
+
+
+class ExtractPipeline:
+    """RawPage of an article -> ArticlePage; listings and failures pass through."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
+        return cls(crawler)
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, RawPage):
+            return item
+        if item.status >= 400:
+            raise DropItem(f"fetch: HTTP {item.status}")
+        if item.kind != "article":
+            return item
+        try:
+            article = article_from_raw(item, _rules_of(self.crawler))
+        except ExtractionError as exc:
+            raise DropItem(f"extract: {exc}") from exc
+        return ArticlePage(raw=item, article=article)
+
+
+class ValidatePipeline:
+    """An article needs a URL, a title and a body; anything less is a failure, not a row."""
+
+    def process_item(self, item: Any) -> Any:
+        if isinstance(item, ArticlePage):
+            missing = [name for name in ("url", "title", "body") if not getattr(item.article, name)]
+            if missing:
+                raise DropItem(f"validate: missing {', '.join(missing)}")
+        return item
+
+
+class StorePipeline:
+    """Writes pages, articles, failures and the run row, in batched transactions."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        settings = crawler.settings
+        self.db_path = settings.get("PARKNEWS_DB") or str(default_db_path())
+        self.batch_size = settings.getint("PARKNEWS_BATCH_SIZE", 50)
+        self.pending: list[Any] = []
+        self.counts = {
+            "pages_fetched": 0, "articles_new": 0, "articles_updated": 0, "articles_unchanged": 0,
+            "articles_failed": 0, "listing_pages": 0, "listing_failed": 0, "bytes": 0, "failures": 0,
+        }
+        crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StorePipeline:
+        return cls(crawler)
+
+    def open_spider(self) -> None:
+        self.db = open_db(self.db_path)
+        spider = self.crawler.spider
+        profile = getattr(spider, "profile", None)
+        name = profile.name if profile else spider.name
+        args = {"start_urls": profile.start_urls if profile else [], "db": str(self.db_path)}
+        self.run_id = start_run(self.db, name, args)
+        self.crawler.stats.set_value("parknews/run_id", self.run_id)
+        logger.info("parknews run %s: profile %s, archive %s", self.run_id, name, self.db_path)
+
+    def process_item(self, item: Any) -> Any:
+        self.pending.append(("ok", item, None))
+        if len(self.pending) >= self.batch_size:
+            self.flush()
+        return item
+
+    def item_dropped(self, item: Any, response: Any, exception: BaseException, spider: Any) -> None:
+        self.pending.append(("dropped", item, str(exception)))
+        if len(self.pending) >= self.batch_size:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        batch, self.pending = self.pending, []
+        with self.db.conn:
+            for status, item, reason in batch:
+                self._write(status, item, reason)
+
+    def _write(self, status: str, item: Any, reason: str | None) -> None:
+        db, run_id, c = self.db, self.run_id, self.counts
+        raw = item.raw if isinstance(item, ArticlePage) else item
+        if isinstance(raw, RawPage):
+            c["pages_fetched"] += 1
+            c["bytes"] += len(raw.body)
+            encoding = item.article.encoding if isinstance(item, ArticlePage) else None
+            save_page(db, raw, encoding=encoding, run_id=run_id)
+            if raw.kind == "listing":
+                c["listing_pages"] += 1
+        if status == "dropped":
+            stage, _, detail = (reason or "unknown: ").partition(": ")
+            url = raw.url if isinstance(raw, RawPage) else getattr(item, "url", "?")
+            kind = raw.kind if isinstance(raw, RawPage) else getattr(item, "kind", "article")
+            save_failure(db, url=url, stage=stage, reason=detail or stage, run_id=run_id,
+                         site=getattr(raw, "site", None), status=getattr(raw, "status", None))
+            c["failures"] += 1
+            c["listing_failed" if kind == "listing" else "articles_failed"] += 1
+        elif isinstance(item, FetchFailure):
+            save_failure(db, url=item.url, stage=item.stage, reason=item.reason, run_id=run_id, site=item.site)
+            c["failures"] += 1
+            c["listing_failed" if item.kind == "listing" else "articles_failed"] += 1
+        elif isinstance(item, ArticlePage):
+            outcome = save_article(db, item.article, run_id)
+            c[f"articles_{outcome}"] += 1
+
+    def close_spider(self) -> None:
+        self.flush()
+
+    def spider_closed(self, spider: Any, reason: str) -> None:
+        # Fires after close_spider, with the finish reason ("finished", "shutdown", ...).
+        self.flush()
+        for key, value in self.counts.items():
+            self.crawler.stats.set_value(f"parknews/{key}", value)
+        finish_run(self.db, self.run_id, reason, self.counts)
+        self.db.close()

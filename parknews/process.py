@@ -1,0 +1,20 @@
+"""From a fetched page to an Article: the one path shared by the crawl pipeline,
+``parknews extract`` and ``parknews reextract`` (no Scrapy here)."""
+
+from __future__ import annotations
+
+from w3lib.url import canonicalize_url
+
+from parknews.extract import SiteRules, extract_article
+from parknews.items import Article, RawPage
+
+
+def article_from_raw(raw: RawPage, rules: SiteRules | None = None) -> Article:
+    """Extract the article of a fetched page; raises ExtractionError when there is none."""
+    article = extract_article(
+        raw.body, raw.final_url, site_rules=rules, content_type=raw.headers.get("content-type")
+    )
+    article.url = canonicalize_url(raw.final_url) if raw.final_url.startswith("http") else raw.final_url
+    article.site = raw.site
+    article.fetched_at = raw.fetched_at
+    return article

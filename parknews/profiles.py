@@ -1,0 +1,183 @@
+"""Site profiles: one TOML file per site, loaded into a SiteProfile.
+
+A profile is data: where to start, which URLs are articles and listings, optional
+selectors for the extractor and politeness settings. Built-in profiles live in
+``parknews/sites/``; a user passes a path to a file of their own.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from parknews.extract import SiteRules
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+SITES_DIR = Path(__file__).parent / "sites"
+
+
+class ProfileError(ValueError):
+    """A profile that cannot be found or does not make sense."""
+
+
+@dataclass
+class SiteSettings:
+    """Politeness and fetching settings; None means "use the project default"."""
+
+    download_delay: float | None = None
+    concurrency: int | None = None
+    """Concurrent requests per domain."""
+    obey_robots: bool | None = None
+    autothrottle: bool | None = None
+    user_agent: str | None = None
+
+
+@dataclass
+class SiteProfile:
+    name: str
+    start_urls: list[str]
+    allowed_domains: list[str]
+    article_url: re.Pattern[str]
+    """Matched (search) against the URL's path and query."""
+    listing_url: re.Pattern[str] | None = None
+    """Listing and pagination pages to follow, matched like article_url."""
+    next_page: str | None = None
+    """CSS selector of the pagination links, when a pattern is not enough."""
+    title: str | None = None
+    """Human name of the site."""
+    selectors: SiteRules = field(default_factory=SiteRules)
+    settings: SiteSettings = field(default_factory=SiteSettings)
+    path: Path | None = None
+
+    def with_start_urls(self, urls: list[str]) -> SiteProfile:
+        """The same profile pointed at other hosts (a mirror, a local copy).
+
+        Allowed domains follow the new start URLs, so the crawl stays on them.
+        """
+        hosts = []
+        for url in urls:
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ProfileError(f"--start-url must be an http(s) URL, got {url!r}")
+            hosts.append(parts.hostname)
+        return replace(self, start_urls=list(urls), allowed_domains=list(dict.fromkeys(hosts)))
+
+    def is_article(self, url: str) -> bool:
+        return bool(self.article_url.search(_path_query(url)))
+
+    def is_listing(self, url: str) -> bool:
+        return bool(self.listing_url and self.listing_url.search(_path_query(url)))
+
+
+def _path_query(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + ("?" + parts.query if parts.query else "")
+
+
+def builtin_profiles() -> list[str]:
+    """Names of the profiles shipped in parknews/sites/."""
+    return sorted(p.stem for p in SITES_DIR.glob("*.toml"))
+
+
+def load_profile(name_or_path: str | Path) -> SiteProfile:
+    """Load a built-in profile by name, or a profile file by path."""
+    text = str(name_or_path)
+    path = Path(text)
+    if not (text.endswith(".toml") or path.exists()):
+        path = SITES_DIR / f"{text}.toml"
+        if not path.exists():
+            known = ", ".join(builtin_profiles()) or "none"
+            raise ProfileError(f"no profile named {text!r} (built-in profiles: {known}; or pass a path to a .toml file)")
+    if not path.is_file():
+        raise ProfileError(f"profile file not found: {path}")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ProfileError(f"{path}: not valid TOML: {exc}") from exc
+    return profile_from_dict(data, path=path)
+
+
+def _pattern(data: dict[str, Any], key: str, path: Path | None, required: bool = False) -> re.Pattern[str] | None:
+    value = data.get(key)
+    if value is None:
+        if required:
+            raise ProfileError(f"{path}: missing required key {key!r}")
+        return None
+    try:
+        return re.compile(value)
+    except re.error as exc:
+        raise ProfileError(f"{path}: {key} is not a valid regular expression: {exc}") from exc
+
+
+def _str_list(value: Any, key: str, path: Path | None) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise ProfileError(f"{path}: {key} must be a string or a list of strings")
+
+
+def profile_from_dict(data: dict[str, Any], path: Path | None = None) -> SiteProfile:
+    """Validate a parsed profile table and build the SiteProfile."""
+    name = data.get("name")
+    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_.-]+", name or ""):
+        raise ProfileError(f"{path}: 'name' must be a short identifier (letters, digits, _ . -)")
+    start_urls = _str_list(data.get("start_urls"), "start_urls", path)
+    if not start_urls:
+        raise ProfileError(f"{path}: 'start_urls' must list at least one URL")
+    allowed = _str_list(data.get("allowed_domains"), "allowed_domains", path) or [
+        urlsplit(u).hostname or "" for u in start_urls
+    ]
+    sel = data.get("selectors") or {}
+    unknown = set(sel) - {"title", "body", "date", "category", "meta", "related", "drop"}
+    if unknown:
+        raise ProfileError(f"{path}: unknown selector keys: {', '.join(sorted(unknown))}")
+    st = data.get("settings") or {}
+    unknown = set(st) - {"download_delay", "concurrency", "obey_robots", "autothrottle", "user_agent", "encoding"}
+    if unknown:
+        raise ProfileError(f"{path}: unknown settings keys: {', '.join(sorted(unknown))}")
+    rules = SiteRules(
+        **{k: _str_list(sel.get(k), f"selectors.{k}", path) for k in ("title", "body", "date", "category", "meta", "related", "drop")},
+        encoding=st.get("encoding") or None,
+    )
+    settings = SiteSettings(
+        download_delay=st.get("download_delay"),
+        concurrency=st.get("concurrency"),
+        obey_robots=st.get("obey_robots"),
+        autothrottle=st.get("autothrottle"),
+        user_agent=st.get("user_agent"),
+    )
+    return SiteProfile(
+        name=name,
+        title=data.get("title"),
+        start_urls=start_urls,
+        allowed_domains=[d for d in allowed if d],
+        article_url=_pattern(data, "article_url", path, required=True),  # type: ignore[arg-type]
+        listing_url=_pattern(data, "listing_url", path),
+        next_page=data.get("next_page"),
+        selectors=rules,
+        settings=settings,
+        path=path,
+    )
+
+
+def find_profile_for_url(url: str) -> SiteProfile | None:
+    """The built-in profile whose allowed domains cover the URL's host, if any."""
+    host = (urlsplit(url).hostname or "").lower()
+    if not host:
+        return None
+    for name in builtin_profiles():
+        profile = load_profile(name)
+        if any(host == d or host.endswith("." + d) for d in profile.allowed_domains):
+            return profile
+    return None

@@ -1,0 +1,34 @@
+"""Shared fixtures: the bundled site copies served on 127.0.0.1, and a CLI runner."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from parknews.localsite import DEMO_SITES, LocalSite
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture()
+def rentsh_site() -> Iterator[LocalSite]:
+    """The rent.sh.cn copy, served on an ephemeral loopback port for one test."""
+    with LocalSite(DEMO_SITES / "rentsh") as site:
+        yield site
+
+
+def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
+            timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """Run `parknews ARGS` in a fresh interpreter, as a user would."""
+    full_env = {**os.environ, **(env or {})}
+    full_env.pop("PARKNEWS_DB", None) if env is None or "PARKNEWS_DB" not in env else None
+    return subprocess.run(
+        [sys.executable, "-m", "parknews.cli", *args],
+        cwd=cwd or ROOT, env=full_env, capture_output=True, text=True, timeout=timeout,
+    )
