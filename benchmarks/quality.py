@@ -35,6 +35,16 @@ Choices that the numbers depend on:
   conversion to text and scoring are not.
 * Any exception from an extractor (parknews' ExtractionError included) scores
   as empty output; the notes count them per run.
+* Own fixtures: each page gets its URL on the real site (origin of the
+  profile's first start URL + the table's path) and, for parknews, the
+  profile's selectors as site_rules, as ``parknews extract`` does. Byline
+  precision/recall count (role, name) pairs over all pages, only for the roles
+  a table lists, with the byline outlet as one more role; must_contain and
+  must_not_contain are matched in the body ignoring whitespace; captions are
+  matched whole, ignoring whitespace. An ``expect_error`` page must raise
+  ExtractionError (with that reason when the value is a string) and is not
+  scored otherwise. ``paragraphs`` (a count) and body_first/body_last are
+  reported, not gated by default.
 """
 
 from __future__ import annotations
@@ -103,6 +113,8 @@ class Output:
     error: str | None = None
     expected_error: bool = False
     """True when the error is the extractor's documented refusal (parknews' ExtractionError)."""
+    error_reason: str | None = None
+    """The refusal's ``reason`` attribute ("decode", "parse", "empty"), when it has one."""
 
 
 @dataclass
@@ -131,7 +143,11 @@ class Extractor:
         except Exception as exc:  # noqa: BLE001 - any failure scores as empty output
             seconds = time.perf_counter() - start
             refused = isinstance(exc, self.refusal)
-            return Output(error=f"{type(exc).__name__}: {exc}"[:300], expected_error=refused), seconds
+            return Output(
+                error=f"{type(exc).__name__}: {exc}"[:300],
+                expected_error=refused,
+                error_reason=getattr(exc, "reason", None) if refused else None,
+            ), seconds
         seconds = time.perf_counter() - start
         try:
             return self.convert(raw), seconds
@@ -434,6 +450,9 @@ class OwnCheck:
     captions: scoring.PairCounts | None = None
     date_ok: bool | None = None
     title_ok: bool | None = None
+    paragraphs_ok: bool | None = None
+    edges: list[bool] = field(default_factory=list)
+    """body_first and body_last checks, where the fixture gives them."""
     error_ok: bool | None = None
     missing_html: bool = False
 
@@ -449,6 +468,10 @@ class OwnCheck:
             out.append("date")
         if self.title_ok is False:
             out.append("title")
+        if self.paragraphs_ok is False:
+            out.append("paragraph count")
+        if not all(self.edges):
+            out.append("body start/end")
         if self.error_ok is False:
             out.append("expected ExtractionError not raised")
         return out
@@ -475,6 +498,8 @@ class OwnScores:
     captions: scoring.PairCounts | None
     date_accuracy: float | None
     title_accuracy: float | None
+    paragraph_accuracy: float | None
+    edge_accuracy: float | None
     error_mismatches: int
     missing_html: int
 
@@ -510,7 +535,8 @@ def check_own(case: Case, out: Output, ex: Extractor) -> OwnCheck:
         return check
     if exp.get("expect_error"):
         if ex.refusal:  # only an extractor with a documented refusal (parknews) is checked
-            check.error_ok = out.error is not None and out.expected_error
+            reason = exp["expect_error"]
+            check.error_ok = out.expected_error and (not isinstance(reason, str) or out.error_reason == reason)
         return check
     check.leaks = scoring.found_strings(out.body, exp.get("must_not_contain") or [])
     check.misses = scoring.missing_strings(out.body, exp.get("must_contain") or [])
@@ -529,6 +555,13 @@ def check_own(case: Case, out: Output, ex: Extractor) -> OwnCheck:
         check.date_ok = scoring.same_day(out.date, _as_text(exp["published"]))
     if ex.gives_title and "title" in exp:
         check.title_ok = scoring.same_title(out.title, exp["title"])
+    if isinstance(exp.get("paragraphs"), int):
+        check.paragraphs_ok = len(scoring.body_paragraphs(out.body)) == exp["paragraphs"]
+    first, last = scoring.body_edges(out.body)
+    if "body_first" in exp:
+        check.edges.append(first == " ".join(str(exp["body_first"]).split()))
+    if "body_last" in exp:
+        check.edges.append(last == " ".join(str(exp["body_last"]).split()))
     return check
 
 
@@ -546,6 +579,8 @@ def summarize_own(checks: list[OwnCheck]) -> OwnScores:
         captions=_sum_counts([c.captions for c in checks]),
         date_accuracy=scoring.accuracy(c.date_ok for c in checks if c.date_ok is not None),
         title_accuracy=scoring.accuracy(c.title_ok for c in checks if c.title_ok is not None),
+        paragraph_accuracy=scoring.accuracy(c.paragraphs_ok for c in checks if c.paragraphs_ok is not None),
+        edge_accuracy=scoring.accuracy(ok for c in checks for ok in c.edges),
         error_mismatches=sum(1 for c in checks if c.error_ok is False),
         missing_html=sum(1 for c in checks if c.missing_html),
     )
@@ -610,6 +645,8 @@ FLOOR_KEYS: dict[str, tuple[Callable[[OwnScores], float | None], str]] = {
     "caption_recall": (lambda s: s.captions.recall if s.captions else None, "min"),
     "date_accuracy": (lambda s: s.date_accuracy, "min"),
     "title_accuracy": (lambda s: s.title_accuracy, "min"),
+    "paragraph_accuracy": (lambda s: s.paragraph_accuracy, "min"),
+    "body_edge_accuracy": (lambda s: s.edge_accuracy, "min"),
 }
 
 
@@ -662,8 +699,8 @@ def main_table(results: list[RunResult]) -> str:
 def own_table(results: list[RunResult]) -> str:
     lines = [
         "| extractor | pages | leaks | must_contain misses | byline P | byline R | caption R | date | title |"
-        " error as expected |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        " paragraphs | body start/end | error as expected |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         s = r.own
@@ -676,7 +713,8 @@ def own_table(results: list[RunResult]) -> str:
         err = f"{sum(errs)}/{len(errs)}" if errs else "–"
         lines.append(
             f"| {r.extractor} | {s.pages} | {s.leaks} | {s.misses} | {_fmt(byl_p)} | {_fmt(byl_r)} | "
-            f"{_fmt(cap_r)} | {_fmt(s.date_accuracy)} | {_fmt(s.title_accuracy)} | {err} |"
+            f"{_fmt(cap_r)} | {_fmt(s.date_accuracy)} | {_fmt(s.title_accuracy)} | "
+            f"{_fmt(s.paragraph_accuracy)} | {_fmt(s.edge_accuracy)} | {err} |"
         )
     return "\n".join(lines)
 
@@ -761,6 +799,8 @@ def as_json(results: list[RunResult], meta: dict[str, Any]) -> dict[str, Any]:
                 "caption_recall": s.captions.recall if s.captions else None,
                 "date_accuracy": s.date_accuracy,
                 "title_accuracy": s.title_accuracy,
+                "paragraph_accuracy": s.paragraph_accuracy,
+                "body_edge_accuracy": s.edge_accuracy,
                 "error_mismatches": s.error_mismatches,
                 "missing_html": s.missing_html,
             }

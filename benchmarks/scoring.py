@@ -275,3 +275,17 @@ def same_day(extracted: str | None, expected: str | None) -> bool:
 def same_title(extracted: str | None, expected: str | None) -> bool:
     """Titles equal after collapsing whitespace; an empty expectation wants no title."""
     return " ".join((extracted or "").split()) == " ".join((expected or "").split())
+
+
+def body_paragraphs(body: str | None) -> list[str]:
+    """The body's paragraphs (its non-blank lines), each with whitespace runs collapsed to one space."""
+    paragraphs = (" ".join(line.split()) for line in (body or "").split("\n"))
+    return [p for p in paragraphs if p]
+
+
+def body_edges(body: str | None, width: int = 20) -> tuple[str, str]:
+    """The first ``width`` characters of the first paragraph and the last ``width`` of the last."""
+    paragraphs = body_paragraphs(body)
+    if not paragraphs:
+        return "", ""
+    return paragraphs[0][:width], paragraphs[-1][-width:]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import IO, Any
@@ -13,6 +12,7 @@ import click
 
 from parknews import __version__
 
+DEMO_DB = str(Path("data") / "demo.db")
 DB_HELP = "Archive path (default: $PARKNEWS_DB or data/parknews.db)."
 
 
@@ -65,9 +65,14 @@ def cli() -> None:
     """Crawl Chinese industrial-park news sites into a SQLite archive.
 
     \b
-    First run (offline):  parknews demo
-    Crawl a site:         parknews crawl rentsh
-    Export:               parknews export -o articles.jsonl
+    Examples, one per command:
+      parknews demo                                  # offline: crawl the bundled site copy
+      parknews crawl rentsh                          # crawl a site with a built-in profile
+      parknews extract page.html --url URL           # extract saved pages, print JSON Lines
+      parknews reextract --site rentsh               # rebuild records from stored pages
+      parknews export -o articles.jsonl              # stream the archive as JSON Lines
+
+    The archive is data/parknews.db unless --db or $PARKNEWS_DB says otherwise.
     """
 
 
@@ -243,7 +248,7 @@ def write_jsonl(conn: Any, out: IO[str], **filters: Any) -> int:
 
 
 @cli.command()
-@click.option("--db", default=str(Path("data") / "demo.db"), show_default=True, help="Archive to write.")
+@click.option("--db", default=DEMO_DB, show_default=True, help="Archive to write (the default one is recreated each time).")
 @click.option("-o", "--output", default=str(Path("data") / "demo.jsonl"), show_default=True, help="JSON Lines export to write.")
 def demo(db: str, output: str) -> None:
     """Crawl the bundled copy of rent.sh.cn on 127.0.0.1 and export it (no network needed).
@@ -259,13 +264,17 @@ def demo(db: str, output: str) -> None:
     from parknews.localsite import DEMO_SITES, LocalSite
 
     path = Path(db)
+    if db == DEMO_DB:
+        # The demo's own archive starts afresh: each demo serves on a new port, so old URLs would linger.
+        for suffix in ("", "-wal", "-shm"):
+            Path(db + suffix).unlink(missing_ok=True)
     _open(db).close()
     site = _profile("rentsh")
     with LocalSite(DEMO_SITES / "rentsh") as server:
         click.echo(f"serving the demo site at {server.url}/")
         local = site.with_start_urls([server.url + "/"])
         # Our own server on loopback: no need to wait between requests.
-        run = run_crawl(local, path, overrides={"LOG_LEVEL": "ERROR", "DOWNLOAD_DELAY": 0,
+        run = run_crawl(local, path, overrides={"LOG_LEVEL": "CRITICAL", "DOWNLOAD_DELAY": 0,
                                                "AUTOTHROTTLE_ENABLED": False, "CONCURRENT_REQUESTS_PER_DOMAIN": 4})
     conn = _open(db)
     try:

@@ -31,7 +31,7 @@ def run_crawl(
     Can be called once per process (Twisted's reactor cannot restart).
     """
     settings = project_settings(db_path, overrides)
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)
     logging.getLogger("scrapy").setLevel(settings.get("LOG_LEVEL"))
     crawler = process.create_crawler(SiteSpider)
     process.crawl(crawler, profile=profile)

@@ -142,9 +142,9 @@ class RawPage:
     """The URL of the response after redirects."""
     status: int
     """HTTP status code."""
-    headers: dict[str, str]
+    headers: dict[str, str] = field(repr=False)
     """Response headers (names lower-cased, repeated headers joined with ", ")."""
-    body: bytes
+    body: bytes = field(repr=False)
     """Response body, as received (decompressed transfer encoding)."""
     kind: str
     """"article" or "listing"."""

@@ -23,10 +23,11 @@ from parknews.extract import ExtractionError
 from parknews.items import RawPage
 from parknews.localsite import DEMO_SITES
 from parknews.process import article_from_raw
-from parknews.profiles import builtin_profiles, load_profile
+from parknews.profiles import SiteProfile, builtin_profiles, load_profile
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-#: The host the fixture pages pretend to live on (their profile's real domain).
+#: The host the fixture pages pretend to live on (their profile's real domain);
+#: a test-only site may name its own in tests/fixtures/<site>/host.txt.
 FIXTURE_HOSTS = {"rentsh": "http://rent.sh.cn"}
 
 
@@ -42,12 +43,20 @@ class FixturePage:
         return f"{self.site}:{self.path}"
 
     @property
+    def root(self) -> Path:
+        """The site copy: the bundled demo site, or a test-only copy in tests/fixtures/<site>/site/."""
+        demo = DEMO_SITES / self.site
+        return demo if demo.is_dir() else FIXTURES / self.site / "site"
+
+    @property
     def file(self) -> Path:
-        return DEMO_SITES / self.site / self.path.lstrip("/")
+        return self.root / self.path.lstrip("/")
 
     @property
     def url(self) -> str:
-        return FIXTURE_HOSTS.get(self.site, "http://" + self.site) + self.path
+        host_file = FIXTURES / self.site / "host.txt"
+        host = host_file.read_text("utf-8").strip() if host_file.exists() else FIXTURE_HOSTS.get(self.site)
+        return (host or f"http://{self.site}.example") + self.path
 
     @property
     def golden(self) -> Path:
@@ -55,7 +64,7 @@ class FixturePage:
         return FIXTURES / self.site / "golden" / f"{name}.json"
 
     def content_type(self) -> str | None:
-        config = DEMO_SITES / self.site / "site.toml"
+        config = self.root / "site.toml"
         if config.exists():
             return tomllib.loads(config.read_text("utf-8")).get("content_type", {}).get(self.path)
         return None
@@ -70,9 +79,17 @@ def fixture_pages() -> list[FixturePage]:
     return pages
 
 
+def fixture_profile(site: str) -> SiteProfile | None:
+    """The built-in profile of that name, else tests/fixtures/<site>/profile.toml, else None (generic)."""
+    if site in builtin_profiles():
+        return load_profile(site)
+    own = FIXTURES / site / "profile.toml"
+    return load_profile(own) if own.exists() else None
+
+
 def extract_fixture(page: FixturePage) -> dict[str, Any]:
     """Extract a fixture page through the crawl's own path; an error becomes {"error": ...}."""
-    profile = load_profile(page.site) if page.site in builtin_profiles() else None
+    profile = fixture_profile(page.site)
     headers = {"content-type": ct} if (ct := page.content_type()) else {}
     raw = RawPage(url=page.url, final_url=page.url, status=200, headers=headers, body=page.file.read_bytes(),
                   kind="article", fetched_at="2024-01-01T00:00:00+00:00", site=page.site)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import tomllib
 from pathlib import Path
 
+import jsonschema
 import pytest
+import tomllib
 
 from conftest import FIXTURES, run_cli
 from parknews.localsite import DEMO_SITES, LocalSite
+from parknews.schema import json_schema
 
 EXPECTED = tomllib.loads((FIXTURES / "rentsh" / "expected.toml").read_text("utf-8"))
 # Our own loopback server: no politeness delay needed.
@@ -98,7 +100,9 @@ def test_export_streams_jsonl_in_stable_order(crawled) -> None:
     records = [json.loads(line) for line in lines]
     assert len(records) == len(ARTICLE_PATHS)
     assert [r["url"] for r in records] == sorted(r["url"] for r in records)
-    assert all(r["schema_version"] for r in records)
+    validator = jsonschema.Draft202012Validator(json_schema())
+    for record in records:
+        validator.validate(record)
     assert "上虞" in out.read_text("utf-8")  # UTF-8, not \\u escapes
     again = run_cli("export", "--db", str(crawled["db"]))
     assert again.stdout.splitlines() == lines

@@ -16,6 +16,8 @@ from benchmarks.scoring import (  # noqa: E402
     PairCounts,
     aggregate,
     author_matches,
+    body_edges,
+    body_paragraphs,
     byline_pairs,
     cjk_tokens,
     count_captions,
@@ -171,3 +173,15 @@ def test_same_day_and_title() -> None:
     assert same_title(" 标题  一 ", "标题 一")
     assert not same_title(None, "标题")
     assert same_title(None, "")
+
+
+def test_body_paragraphs_and_edges() -> None:
+    body = " 第一段\u3000文字，开头二十个字符之后还有更多内容。\n\n \xa0\nshort\n最后一段：这一段的最后二十个字符会被比较，前面的不会。"
+    assert body_paragraphs(body) == [
+        "第一段 文字，开头二十个字符之后还有更多内容。",
+        "short",
+        "最后一段：这一段的最后二十个字符会被比较，前面的不会。",
+    ]
+    assert body_edges(body) == ("第一段 文字，开头二十个字符之后还有更多", "段的最后二十个字符会被比较，前面的不会。")
+    assert body_edges("2022年6月20日") == ("2022年6月20日", "2022年6月20日")
+    assert body_edges(None) == ("", "")

@@ -1,0 +1,119 @@
+"""The command line as a user meets it: help, demo, extract, and clean errors on bad input."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from conftest import ROOT, run_cli
+from parknews.localsite import DEMO_SITES
+
+SEED_FILE = DEMO_SITES / "rentsh" / "index.php" / "post" / "11584.html"
+EMPTY_FILE = DEMO_SITES / "rentsh" / "index.php" / "post" / "99000.html"
+
+
+def _one_clean_error(result) -> str:
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+def test_help_lists_every_command_with_an_example() -> None:
+    result = run_cli("--help")
+    assert result.returncode == 0
+    for command in ("crawl", "extract", "reextract", "export", "demo"):
+        assert command in result.stdout
+        sub = run_cli(command, "--help")
+        assert sub.returncode == 0 and "Example:" in sub.stdout, command
+
+
+def test_demo_archives_the_bundled_site_offline(tmp_path: Path) -> None:
+    result = run_cli("demo", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "14 new" in result.stdout and "3 failures" in result.stdout
+    lines = (tmp_path / "data" / "demo.jsonl").read_text("utf-8").splitlines()
+    assert len(lines) == 14
+    # A second demo starts its archive afresh: still one row per article.
+    again = run_cli("demo", cwd=tmp_path)
+    assert again.returncode == 0 and "articles in archive: 14" in again.stdout
+
+
+def test_extract_prints_one_record_per_file_with_file_uri() -> None:
+    result = run_cli("extract", str(SEED_FILE))
+    assert result.returncode == 0, result.stderr
+    record = json.loads(result.stdout)
+    assert record["url"] == SEED_FILE.resolve().as_uri()
+    assert record["byline"]["reporters"] == ["唐闻宜"]
+
+
+def test_extract_uses_the_profile_matching_url() -> None:
+    url = "http://rent.sh.cn/index.php/post/11584.html"
+    result = run_cli("extract", str(SEED_FILE), "--url", url)
+    record = json.loads(result.stdout)
+    assert record["url"] == url and record["site"] == "rentsh"
+    assert any(r["rule"].startswith("profile.drop") for r in record["removed"])
+
+
+def test_extract_keeps_going_past_a_bad_page_and_exits_non_zero(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.html"
+    binary = tmp_path / "image.html"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4)
+    result = run_cli("extract", str(EMPTY_FILE), str(missing), str(binary), str(SEED_FILE))
+    assert result.returncode == 1
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(records) == 4
+    assert records[0]["error"].startswith("empty")
+    assert records[1]["error"].startswith("read")
+    assert records[2]["error"].startswith("decode")
+    assert "error" not in records[3]
+    assert _one_clean_error(result) == "3 of 4 file(s) could not be extracted"
+
+
+def test_extract_with_an_unknown_encoding_is_a_clean_error() -> None:
+    assert "unknown encoding" in _one_clean_error(run_cli("extract", str(SEED_FILE), "--encoding", "klingon"))
+
+
+def test_crawl_with_an_unknown_profile_is_one_clear_line() -> None:
+    line = _one_clean_error(run_cli("crawl", "no-such-site"))
+    assert "no profile named 'no-such-site'" in line
+
+
+def test_crawl_with_a_broken_profile_file_is_one_clear_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('name = "x"\nstart_urls = ["http://127.0.0.1:9/"]\narticle_url = "([unclosed"\n', "utf-8")
+    assert "article_url is not a valid regular expression" in _one_clean_error(run_cli("crawl", str(bad)))
+    bad.write_text("name = \n", "utf-8")
+    assert "not valid TOML" in _one_clean_error(run_cli("crawl", str(bad)))
+
+
+def test_crawl_with_a_non_http_start_url_is_one_clear_line() -> None:
+    assert "--start-url must be an http(s) URL" in _one_clean_error(run_cli("crawl", "rentsh", "--start-url", "ftp://x/"))
+
+
+def test_crawl_into_an_unwritable_db_path_is_one_clear_line(tmp_path: Path) -> None:
+    line = _one_clean_error(run_cli("crawl", "rentsh", "--db", "/proc/parknews/archive.db"))
+    assert line.startswith("Error: cannot open archive /proc/parknews/archive.db")
+    not_a_db = tmp_path / "notes.db"
+    not_a_db.write_text("this is not a database\n" * 100, "utf-8")
+    assert "cannot open archive" in _one_clean_error(run_cli("crawl", "rentsh", "--db", str(not_a_db)))
+
+
+def test_export_and_reextract_without_an_archive_are_clean_errors(tmp_path: Path) -> None:
+    for command in ("export", "reextract"):
+        line = _one_clean_error(run_cli(command, "--db", str(tmp_path / "none.db")))
+        assert "no archive at" in line
+
+
+def test_export_with_a_bad_date_is_a_clean_error(tmp_path: Path) -> None:
+    result = run_cli("export", "--since", "last tuesday", "--db", str(tmp_path / "x.db"))
+    assert result.returncode == 2 and "is not a date" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_db_path_from_environment(tmp_path: Path) -> None:
+    db = tmp_path / "env.db"
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")  # any cwd works
+    result = run_cli("export", env={"PARKNEWS_DB": str(db)}, cwd=tmp_path)
+    assert "no archive at " + str(db) in result.stderr
