@@ -10,7 +10,7 @@ from lxml.html import HtmlElement
 
 from parknews.extract import captions as captions_mod
 from parknews.extract import rules
-from parknews.extract.body import Block, drop_element, find_content_root, is_hidden, linearize, text_length
+from parknews.extract.body import Block, drop_element, find_content_root, is_hidden, linearize, link_density, text_length
 from parknews.extract.byline import match_byline, merge_bylines, parse_credit_field
 from parknews.extract.dates import find_published
 from parknews.extract.encoding import DecodeError, decode_html
@@ -111,7 +111,9 @@ def extract_article(
     article.captions = caps
 
     paragraphs = [b for b in blocks if b.kind in ("p", "h") and b.text]
-    if title_el is not None and paragraphs and collapse(paragraphs[0].text) == article.title:
+    if article.title and paragraphs and len(paragraphs[0].text) <= len(article.title) + 12 and paragraphs[0].text.endswith(article.title):
+        # The headline repeated at the top of the block ("主题： <title>").
+        removed.append(Removal(rule="field.title_repeat", text=paragraphs[0].text))
         paragraphs = paragraphs[1:]
     article.body = "\n".join(b.text for b in paragraphs)
     if not article.body.strip():
@@ -146,6 +148,9 @@ def _strip_page(tree: HtmlElement) -> None:
             drop_element(el)  # comments
         elif is_hidden(el):
             drop_element(el)
+    for form in list(tree.iter("form")):
+        if text_length(collapse(form.text_content())) < 200:
+            drop_element(form)
 
 
 def _select_first(tree: HtmlElement, selectors: list[str]) -> HtmlElement | None:
@@ -351,6 +356,7 @@ def _drop_chrome(root: HtmlElement, site: SiteRules, removed: list[Removal]) -> 
         if el is not root and el.getparent() is not None:
             removed.append(Removal(rule=f"chrome.{el.tag}", text=_short(el)))
             drop_element(el)
+    root_length = max(text_length(collapse(root.text_content())), 1)
     for el in list(root.iter()):
         if el is root or el.getparent() is None or not isinstance(el.tag, str):
             continue
@@ -358,16 +364,25 @@ def _drop_chrome(root: HtmlElement, site: SiteRules, removed: list[Removal]) -> 
         if not names:
             continue
         for name, (pattern, _origin) in rules.CONTAINER_RULES.items():
-            if pattern.search(names) and _looks_like_chrome(el):
+            if pattern.search(names) and _looks_like_chrome(el, name, root_length):
                 removed.append(Removal(rule=f"container.{name}", text=_short(el)))
                 drop_element(el)
                 break
 
 
-def _looks_like_chrome(el: HtmlElement) -> bool:
-    """A container rule never removes a block holding a lot of sentence text."""
-    text = collapse(el.text_content())
-    return text_length(text) < 400 or text.count("。") < 5
+# Container rules whose names are unambiguous; the others (nav, tags, side...) also match
+# words in article wrappers' class names, so they need the block to look like chrome too.
+_STRONG_CONTAINERS = {"related", "comments", "share", "qrcode", "copyright", "ads", "permalink", "prev_next"}
+
+
+def _looks_like_chrome(el: HtmlElement, rule: str, root_length: int) -> bool:
+    """A container rule never removes the bulk of the article block."""
+    length = text_length(collapse(el.text_content()))
+    if length > root_length * 0.5:
+        return False
+    if rule in _STRONG_CONTAINERS:
+        return True
+    return length < 100 or link_density(el) > 0.35
 
 
 def _short(el_or_text: HtmlElement | str) -> str:
@@ -486,7 +501,10 @@ def _take_byline(blocks: list[Block]) -> tuple[list[Block], Byline, str | None]:
     return kept, merge_bylines(*found) if found else Byline(), outlet
 
 
-_FIELD = re.compile(r"(作者|记者|通讯员|责任编辑|编辑|摄影|来源|信息来源|文章来源)\s*[:：]\s*([^\s:：|｜]+(?:\s+[^\s:：|｜]+)*?)(?=\s+\S+\s*[:：]|\s*[|｜]|$)")
+_FIELD = re.compile(r"(作者|记者|通讯员|责任编辑|编辑|摄影|来源|信息来源|文章来源|发布时间|发布日期|发表时间|更新时间|时间|日期|点击|浏览|阅读|点击数|浏览次数)\s*[:：]\s*([^\s:：|｜]+(?:\s+[^\s:：|｜]+)*?)(?=\s+\S+\s*[:：]|\s*[|｜]|$)")
+
+
+_CREDIT_LABELS = {"作者", "记者", "通讯员", "责任编辑", "编辑", "摄影"}
 
 
 def _byline_from_info(lines: list[str]) -> tuple[Byline, str | None]:
@@ -497,7 +515,7 @@ def _byline_from_info(lines: list[str]) -> tuple[Byline, str | None]:
             value = value.strip()
             if "来源" in label:
                 source = source or value
-            else:
+            elif label in _CREDIT_LABELS:
                 parts.append(parse_credit_field(label, value))
     return (merge_bylines(*parts) if parts else Byline()), source
 

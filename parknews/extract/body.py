@@ -46,11 +46,12 @@ class Block:
     links: list[Link] = field(default_factory=list)
 
 
+_OTHER_WORDS = re.compile(r"[^\W\u3400-\u9fff\uf900-\ufaff]+")
+
+
 def text_length(text: str) -> int:
-    """Reading length: CJK characters count one each, other words count as one each."""
-    cjk = len(_CJK.findall(text))
-    words = len(re.findall(r"[A-Za-z0-9]+", text))
-    return cjk + words
+    """Reading length: each CJK character counts one, each word of other scripts counts one."""
+    return len(_CJK.findall(text)) + len(_OTHER_WORDS.findall(text))
 
 
 def _own_text(el: HtmlElement) -> str:
@@ -83,41 +84,93 @@ def link_density(el: HtmlElement) -> float:
     return min(1.0, linked / total)
 
 
+def _paragraph_score(text: str) -> float:
+    length = text_length(text)
+    return 1 + len(_PUNCT.findall(text)) + min(length / 50, 6)
+
+
+def _score_tree(body: HtmlElement) -> dict[HtmlElement, float]:
+    """Each paragraph-like element adds its score to its parent (whole) and grandparent (half)."""
+    scores: dict[HtmlElement, float] = {}
+    for el in body.iter("p", "pre", "td", "div", "section", "article", "font", "span", "blockquote"):
+        own = el.tag not in ("p", "pre")
+        text = collapse(_own_text(el) if own else el.text_content())
+        if text_length(text) < 20:
+            continue
+        score = _paragraph_score(text)
+        parent = el.getparent()
+        if parent is None:
+            continue
+        scores[parent] = scores.get(parent, 0.0) + score
+        grand = parent.getparent()
+        if grand is not None:
+            scores[grand] = scores.get(grand, 0.0) + score / 2
+        if own and el.tag in ("div", "section", "article", "td"):
+            # A <br>-separated text container (DedeCMS) is its own candidate too.
+            scores[el] = scores.get(el, 0.0) + score
+    return scores
+
+
 def find_content_root(tree: HtmlElement) -> HtmlElement | None:
-    """Best-scoring container of article text, or None when the page has no prose."""
+    """Best-scoring container of article text, or None when the page has no prose.
+
+    The winner is widened to its ancestors while they hold nothing else, then to
+    its siblings that read like article text (others are pruned from the tree).
+    """
     body = tree.find("body")
     if body is None:
         body = tree
-    scores: dict[HtmlElement, float] = {}
-    for el in body.iter("p", "pre", "td", "div", "section", "article", "font", "span"):
-        if el.tag in ("div", "section", "article", "td", "font", "span"):
-            text = collapse(_own_text(el))
-        else:
-            text = collapse(el.text_content())
-        length = text_length(text)
-        if length < 20:
-            continue
-        score = 1 + len(_PUNCT.findall(text)) + min(length / 50, 6)
-        parent = el.getparent()
-        if el.tag in ("div", "section", "article", "td"):
-            # A container with its own text is a paragraph and a candidate itself.
-            scores[el] = scores.get(el, 0.0) + score
-        if parent is not None:
-            scores[parent] = scores.get(parent, 0.0) + score
-            grand = parent.getparent()
-            if grand is not None:
-                scores[grand] = scores.get(grand, 0.0) + score / 2
-    if not scores:
-        return None
+    scores = _score_tree(body)
     best: HtmlElement | None = None
     best_score = 0.0
     for el, score in scores.items():
-        if el.tag in ("p", "span", "font", "a", "li", "html"):
+        if el.tag in ("p", "span", "font", "a", "li", "html", "ul", "ol"):
             continue
         final = (score + _class_weight(el)) * (1 - link_density(el))
         if final > best_score:
             best, best_score = el, final
-    return best
+    if best is None:
+        return None
+    best_len = text_length(collapse(best.text_content()))
+    node = best
+    while node.getparent() is not None and node.getparent().tag not in ("body", "html"):
+        parent = node.getparent()
+        if text_length(collapse(parent.text_content())) > best_len * 1.03 + 5:
+            break
+        node = parent
+    return _widen_to_siblings(node, scores.get(best, 0.0), scores)
+
+
+def _is_content_sibling(sib: HtmlElement, threshold: float, scores: dict[HtmlElement, float]) -> bool:
+    if scores.get(sib, 0.0) >= threshold:
+        return True
+    text = collapse(sib.text_content())
+    length = text_length(text)
+    density = link_density(sib) if length else 0.0
+    if _NEGATIVE.search(f"{sib.get('class', '')} {sib.get('id', '')}") and not _POSITIVE.search(f"{sib.get('class', '')} {sib.get('id', '')}"):
+        return False
+    if length >= 40 and density < 0.25 and _PUNCT.search(text):
+        return True
+    if 0 < length < 40 and density == 0 and re.search(r"[。.!?！？”\"]$", text):
+        return True
+    if sib.tag in ("img", "figure") or (sib.find(".//img") is not None and length < 60 and density == 0):
+        return True
+    return sib.tag in HEADING_TAGS and density == 0 and 0 < length < 60
+
+
+def _widen_to_siblings(node: HtmlElement, top_score: float, scores: dict[HtmlElement, float]) -> HtmlElement:
+    parent = node.getparent()
+    if parent is None or parent.tag in ("body", "html"):
+        return node
+    threshold = max(10.0, top_score * 0.2)
+    siblings = [s for s in parent if isinstance(s.tag, str) and s is not node]
+    keep = [s for s in siblings if _is_content_sibling(s, threshold, scores)]
+    if not any(text_length(collapse(s.text_content())) >= 20 for s in keep):
+        return node
+    for sib in siblings:
+        if sib not in keep:
+            drop_element(sib)
+    return parent
 
 
 def linearize(root: HtmlElement) -> list[Block]:

@@ -33,7 +33,7 @@ def _r(pattern: str) -> re.Pattern[str]:
 
 # Elements removed from the whole page before anything else looks at it.
 DROP_TAGS = (
-    "script", "style", "noscript", "iframe", "form", "button", "input", "select",
+    "script", "style", "noscript", "iframe", "button", "input", "select",
     "textarea", "svg", "canvas", "object", "embed", "template", "link", "meta",
 )
 
@@ -63,6 +63,9 @@ FIELD_ELEMENTS: dict[str, re.Pattern[str]] = {
     "source": _r(r"rich_media_meta_nickname|js_name|(^|[\s_-])(source|laiyuan|copyfrom)([\s_-]|$)"),
 }
 
+# ASP.NET pages wrap the whole body in one <form>, so forms are dropped only when small
+# (search boxes, comment forms), in article.py.
+
 # Tags that are chrome wherever they appear.
 CHROME_TAGS = ("nav", "footer", "aside", "header")
 
@@ -90,6 +93,7 @@ LINE_RULES: tuple[LineRule, ...] = (
     LineRule("widget.prev_next", _r(r"^(上一篇|下一篇|上一条|下一条|前一篇|后一篇)[:：]?"), max_len=120),
     LineRule("widget.print_close", _r(r"【?(打印本页|打印本文|关闭窗口|打印此页|收藏本页|返回顶部)】?"), max_len=60),  # gov portals
     LineRule("widget.font_size", _r(r"【?字[体号][:：]?\s*[大中小]\s*[大中小]?\s*[大中小]?】?"), max_len=40),
+    LineRule("widget.visitor_count", _r(r"^(您是本文)?第\s*\d+\s*(个|位)(阅览|访问|读)者"), max_len=30),  # old portal counters
     LineRule("widget.counters", _r(r"^(阅读|浏览|点击|阅读量|浏览次数|点击次数|点赞|在看|收藏)[:：]?\s*\d*\s*(次)?$"), max_len=30),
     # --- upstream leftovers in republished text ---
     LineRule("upstream.sohu_medal", _r(r"由内容质量、互动评论、分享传播等多维度分值决定"), max_len=200),  # Sohu author medal
