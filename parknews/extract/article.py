@@ -12,7 +12,7 @@ from parknews.extract import captions as captions_mod
 from parknews.extract import rules
 from parknews.extract.body import Block, drop_element, find_content_root, is_hidden, linearize, link_density, text_length
 from parknews.extract.byline import match_byline, merge_bylines, parse_credit_field
-from parknews.extract.dates import find_published
+from parknews.extract.dates import find_published, parse_datetime
 from parknews.extract.encoding import DecodeError, decode_html
 from parknews.extract.page import Page, collapse, parse_page
 from parknews.items import Article, Byline, Link, Removal
@@ -123,8 +123,6 @@ def extract_article(
     published = None
     date_el = _select_first(page.tree, site.date)
     if date_el is not None:
-        from parknews.extract.dates import parse_datetime
-
         published = parse_datetime(collapse(date_el.get("datetime") or date_el.text_content()))
     if published is None:
         published = find_published(page, info_lines)
@@ -447,18 +445,65 @@ def _take_editor_lines(blocks: list[Block], removed: list[Removal]) -> tuple[lis
     return kept, merge_bylines(*found) if found else Byline()
 
 
+_DATE_WORDS = re.compile(
+    r"(?i)\b(posted|published|updated|on|at|by|am|pm|[ap]\.m\.|gmt|utc|e[sd]t|c[sd]t|p[sd]t|bst|cet|mon|tue|wed|thu|fri|sat|sun)\w*\b|"
+    r"发布|发表|更新|时间|日期|星期.|周.|上午|下午|[:：|｜/,，\s\-—()（）]"
+)
+_MONTHS = re.compile(r"(?i)\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2},?\s+(19|20)\d\d\b")
+
+
+def _only_a_date(text: str) -> bool:
+    """A paragraph that is nothing but a (publication) date: "November 19, 2019, 9:02 AM", "2024-10-12 14:35"."""
+    if len(text) > 60:
+        return False
+    found = parse_datetime(text)
+    rest = text.replace(found[1], "") if found else text
+    if found is None:
+        month = _MONTHS.search(text)
+        if month is None:
+            return False
+        rest = text.replace(month.group(0), "")
+    rest = _DATE_WORDS.sub("", rest)
+    rest = re.sub(r"\d{1,2}[:.]\d{2}|\d+", "", rest)
+    return len(rest) <= 2
+
+
+def _is_signature_date(text: str, before: list[Block]) -> bool:
+    """Notices end with the issuing unit and a date ("上海市闵行区科学技术委员会 / 2022年6月20日"): that is text."""
+    if not re.fullmatch(r"\s*(19|20)\d\d\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*", text):
+        return False
+    prev = next((b for b in reversed(before) if b.kind in ("p", "h")), None)
+    return prev is not None and len(prev.text) <= 40 and not re.search(r"[。！？，,]", prev.text)
+
+
+def _mostly_links(b: Block) -> bool:
+    """A short paragraph that is nothing but links: a menu, a tag list, a name list."""
+    if not b.links or len(b.text) > 300:
+        return False
+    linked = sum(text_length(link.text) for link in b.links)
+    ratio = linked / max(text_length(b.text), 1)
+    return ratio >= 0.8 or (ratio >= 0.5 and not re.search(r"[。！？!?]|\.\s|\.$", b.text))
+
+
 def _apply_line_rules(blocks: list[Block], removed: list[Removal]) -> list[Block]:
     kept: list[Block] = []
+    total = sum(len(b.text) for b in blocks)
     for i, b in enumerate(blocks):
         if b.kind == "img":
             kept.append(b)
             continue
         rule = next((r for r in rules.LINE_RULES if len(b.text) <= r.max_len and r.pattern.search(b.text)), None)
         if rule is None:
-            kept.append(b)
+            if _mostly_links(b):
+                removed.append(Removal(rule="density.links", text=b.text[:200]))
+            elif _only_a_date(b.text) and not _is_signature_date(b.text, kept):
+                removed.append(Removal(rule="field.date_line", text=b.text[:200]))
+            else:
+                kept.append(b)
             continue
         removed.append(Removal(rule=rule.name, text=b.text[:200]))
-        if rule.action == "tail":
+        # A tail marker near the top ("发表评论" in a toolbar above the text) only drops itself.
+        if rule.action == "tail" and sum(len(k.text) for k in kept) >= 0.4 * total:
             for rest in blocks[i + 1 :]:
                 if rest.text:
                     removed.append(Removal(rule=rule.name, text=rest.text[:200]))

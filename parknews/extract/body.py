@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from lxml.html import HtmlElement
 
 from parknews.extract.page import collapse
+from parknews.extract.rules import CAPTION_CLASSES
 from parknews.items import Link
 
 BLOCK_TAGS = frozenset(
@@ -198,7 +199,7 @@ def linearize(root: HtmlElement) -> list[Block]:
             if src and not src.startswith("data:"):
                 flush()
                 blocks.append(Block(text="", kind="img", image=src))
-        elif tag in BLOCK_TAGS:
+        elif tag in BLOCK_TAGS or (tag == "span" and _is_caption_element(el)):
             flush()
             if tag == "figure":
                 img = next((i for i in el.iter("img")), None)
@@ -208,7 +209,7 @@ def linearize(root: HtmlElement) -> list[Block]:
                 walk(child, figure_img)
             if tag in HEADING_TAGS:
                 flush("h")
-            elif tag == "figcaption":
+            elif tag == "figcaption" or _is_caption_element(el):
                 flush("figcaption", figure_img)
             else:
                 flush()
@@ -225,6 +226,11 @@ def linearize(root: HtmlElement) -> list[Block]:
         walk(child)
     flush()
     return blocks
+
+
+def _is_caption_element(el: HtmlElement) -> bool:
+    names = f"{el.get('class', '')} {el.get('id', '')}"
+    return bool(names.strip()) and bool(CAPTION_CLASSES.search(names)) and len(el.text_content()) < 400
 
 
 def drop_element(el: HtmlElement) -> None:

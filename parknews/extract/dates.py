@@ -21,6 +21,7 @@ _CLOCK = (
     r"(?:[:：]\s*(?P<M>\d{2})(?:\s*[:：]\s*(?P<S>\d{2})(?:[.,]\d+)?)?"  # 14:35, 14:35:06
     r"|[时点](?:\s*(?P<M2>\d{1,2})\s*分(?:\s*(?P<S2>\d{1,2})\s*秒)?)?)"  # 14时35分06秒, 10点
     r"(?!\d)"
+    r"(?:\s?(?P<ap>[AaPp]\.?[Mm]\.?)(?![A-Za-z]))?"  # 9:23:57 PM: US-style CMS templates
 )
 
 # Date(time) patterns; all are tried and the leftmost (then longest) match wins.
@@ -37,6 +38,14 @@ _DATE_PATTERNS: tuple[re.Pattern[str], ...] = (
         r"(?<![\d.])(?P<y>\d{4})\s*(?P<sep>[-/.])\s*(?P<m>\d{1,2})\s*(?P=sep)\s*(?P<d>\d{1,2})(?!\d)(?P<dend>)"
         + _WEEKDAY
         + r"(?:(?:\s*|T)"
+        + _CLOCK
+        + r")?"
+    ),
+    # 9/17/2004 5:54:13 AM, 17/9/2004: day and month before the year (ASP/.NET and overseas
+    # templates). Which number is the month is settled in _from_match, or the date is dropped.
+    re.compile(
+        r"(?<![\d/.])(?P<a>\d{1,2})/(?P<b>\d{1,2})/(?P<y>\d{4})(?![\d/])(?P<dend>)"
+        + r"(?:\s+"
         + _CLOCK
         + r")?"
     ),
@@ -135,10 +144,21 @@ _CHROME_WORDS: frozenset[str] = frozenset(
     }
 )
 _CHROME_TAGS: frozenset[str] = frozenset({"footer", "nav", "aside"})
+# Chrome words that name a part of whatever they sit in, and the words that make that the
+# article: "post-footer" and "entry-bottom" hold the post's own date and author.
+_PART_WORDS: frozenset[str] = frozenset({"footer", "foot", "bottom"})
+_ARTICLE_WORDS: frozenset[str] = frozenset({"post", "entry", "article", "blog", "content", "detail"})
 _WORD_SPLIT = re.compile(r"[^a-z0-9]+")
 _SKIP_TAGS: frozenset[str] = frozenset({"head", "title", "script", "style", "noscript", "template", "option", "select"})
 # Longest element text scanned for labelled dates: info lines are short.
 _MAX_TEXT = 200
+# Under the headline, the text read before the article starts (where unlabelled info lines sit),
+# and the longest unlabelled info line.
+_ZONE_CHARS = 160
+_MAX_INFO_TEXT = 100
+_SENTENCE = re.compile(r"[，。！？；,;!?]")
+_TITLE_SPLIT = re.compile(r"\s*(?:[-_|–—]|::|\s-\s)\s*")
+_CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 @dataclass
@@ -167,9 +187,26 @@ def _valid_offset(off: str | None) -> bool:
     return int(digits[:2]) <= 14 and int(digits[2:]) < 60
 
 
+def _month_day(a: int, b: int, ap: str | None) -> tuple[int, int] | None:
+    """Month and day of "a/b/yyyy": a number over 12 is the day; when both could be months, a
+    12-hour clock (AM/PM) marks the US order M/D/Y. Otherwise the order is unknown: no date."""
+    if a > 12 >= b:
+        return b, a
+    if b > 12 >= a or a == b or ap:
+        return a, b
+    return None
+
+
 def _from_match(m: re.Match[str], text: str, tz: str) -> tuple[str, str] | None:
     """ISO string and raw text for one pattern match; None for an impossible date."""
-    year, month, day = int(m["y"]), int(m["m"]), int(m["d"])
+    groups = m.groupdict()
+    if groups.get("a") is not None:
+        month_day = _month_day(int(m["a"]), int(m["b"]), groups.get("ap"))
+        if month_day is None:
+            return None
+        year, (month, day) = int(m["y"]), month_day
+    else:
+        year, month, day = int(m["y"]), int(m["m"]), int(m["d"])
     if year not in _YEARS:
         return None
     try:
@@ -178,7 +215,6 @@ def _from_match(m: re.Match[str], text: str, tz: str) -> tuple[str, str] | None:
         return None
     date_iso = f"{year:04d}-{month:02d}-{day:02d}"
     date_raw = text[m.start() : m.end("dend")].strip()
-    groups = m.groupdict()
     hour = groups.get("H")
     if hour is None:
         return date_iso, date_raw
@@ -187,6 +223,11 @@ def _from_match(m: re.Match[str], text: str, tz: str) -> tuple[str, str] | None:
     h, mi, s = int(hour), int(minute), int(second)
     if groups.get("ampm") in ("下午", "晚上") and h < 12:
         h += 12
+    ap = (groups.get("ap") or "").lower()[:1]
+    if ap == "p" and h < 12:
+        h += 12
+    elif ap == "a" and h == 12:
+        h = 0
     off = groups.get("off")
     if off is not None and (not _valid_offset(off) or (text[m.end("dend")] == " " and groups.get("S") is None)):
         # "2024-10-12 09:00-12:00" is a time range, not an offset: let the plain reading win.
@@ -317,12 +358,67 @@ def _is_chrome(el: etree._Element) -> bool:
     tag = el.tag.lower() if isinstance(el.tag, str) else ""
     if tag in ("html", "body"):
         return False  # <body class="has-sidebar"> says nothing about where a date sits
-    return tag in _CHROME_TAGS or any(w in _CHROME_WORDS for w in _WORD_SPLIT.split(_class_words(el)))
+    if tag in _CHROME_TAGS:
+        return True
+    words = set(_WORD_SPLIT.split(_class_words(el)))
+    chrome = words & _CHROME_WORDS
+    if chrome and chrome <= _PART_WORDS and words & _ARTICLE_WORDS:
+        return False  # "post-footer", "entry-meta bottom": the foot of the article itself
+    return bool(chrome)
 
 
-def _anchor(elements: list[etree._Element]) -> int | None:
-    """Index of the headline: the h1 with the longest text, else a *title* element, else an h2."""
+def _own_text(el: etree._Element) -> str:
+    """The text an element holds directly (its text and its children's tails)."""
+    return collapse(" ".join([el.text or ""] + [child.tail or "" for child in el]))
+
+
+def _title_reference(page: Page) -> str:
+    """The headline as the page's <head> states it: og:title, else the <title> without the site
+    name ("标题_栏目_网站" gives "标题")."""
+    ref = collapse(page.meta.get("og:title") or page.meta.get("articletitle") or "")
+    if not ref and page.title_tag:
+        parts = [p for p in _TITLE_SPLIT.split(page.title_tag) if p]
+        cjk_parts = [p for p in parts if _CJK.search(p)]
+        ref = max(cjk_parts or parts, key=len) if parts else ""
+    return re.sub(r"<[^>]+>", "", ref)  # some CMSes put markup in the meta value
+
+
+def _matches_title(text: str, ref: str) -> bool:
+    if not text or not ref or len(text) > 2 * len(ref) + 10:
+        return False
+    if text == ref:
+        return True
+    short, long = sorted((text, ref), key=len)
+    return len(short) >= 6 and short in long and len(short) >= 0.6 * len(long)
+
+
+def find_headline(page: Page) -> etree._Element | None:
+    """The headline element, for pages where the caller found none: the element whose text is
+    the title the <head> states (a heading tag first), else the h1 with the longest text, a
+    *title* element, an h2."""
+    body = page.tree.find("body")
+    root = body if body is not None else page.tree
+    elements = [el for el in root.iter() if isinstance(el.tag, str)]
+    i = _anchor(elements, _title_reference(page))
+    return elements[i] if i is not None else None
+
+
+def _anchor(elements: list[etree._Element], reference: str = "") -> int | None:
+    """Index of the headline: the element that states the title (innermost, heading tags first),
+    else the h1 with the longest text, else a *title* element, else an h2."""
     tags = [el.tag.lower() for el in elements]
+    if reference:
+        matching = []
+        for i, el in enumerate(elements):
+            if tags[i] in _SKIP_TAGS or len(el) > 8:
+                continue
+            text = collapse(el.text_content())
+            if _matches_title(text, reference) and not any(_is_chrome(a) for a in (el, *el.iterancestors())):
+                matching.append(i)
+        if matching:
+            # Nested wrappers of one headline share its text: the innermost stands for them.
+            inner = [i for i in matching if not any(j > i and elements[i] in elements[j].iterancestors() for j in matching)]
+            return min(inner, key=lambda i: (tags[i] not in ("h1", "h2", "h3"), i))
     texts = [len(collapse(el.text_content())) if tags[i] in ("h1", "h2") or "title" in _class_words(el) else 0
              for i, el in enumerate(elements)]
     tiers = (
@@ -352,17 +448,42 @@ def _in_dated_list(lineage: list[etree._Element], tz: str, cache: dict[etree._El
     return False
 
 
+def _header_zone(elements: list[etree._Element], anchor: int | None) -> set[int]:
+    """Indexes of the elements right under the headline, before the article text starts: where
+    news and government pages put the info line, labelled or not."""
+    if anchor is None:
+        return set()
+    head = elements[anchor]
+    start = anchor + 1 + sum(1 for _ in head.iterdescendants())
+    zone: set[int] = set()
+    seen = 0
+    for i in range(start, len(elements)):
+        own = _own_text(elements[i])
+        if seen > _ZONE_CHARS or (len(own) >= 30 and _SENTENCE.search(own)):
+            break  # the article text has started
+        zone.add(i)
+        seen += len(own)
+    return zone
+
+
+def _is_info_shaped(text: str) -> bool:
+    """A short line with no sentence punctuation: "2024年7月16日08:19 来源：人民网", "AUTO.SOHU.COM
+    2003年11月12日16:36 金羊网", not "2024年10月11日，园区召开大会。"."""
+    return len(text) <= _MAX_INFO_TEXT and not _SENTENCE.search(text)
+
+
 def _tree_candidates(page: Page, tz: str) -> list[tuple[tuple[int, ...], _Found]]:
-    """Dates of short labelled texts and date-class elements outside the page chrome, with a
-    sort key: update dates last, then dates in lists (other articles' dates), then dates above
-    the headline, then distance to the headline."""
+    """Dates of short labelled texts, date-class elements and info-shaped lines under the
+    headline, outside the page chrome, with a sort key: update dates last, then dates in lists
+    (other articles' dates), then dates above the headline, then distance to the headline."""
     body = page.tree.find("body")
     root = body if body is not None else page.tree
     elements = [el for el in root.iter() if isinstance(el.tag, str)]
-    anchor = _anchor(elements)
+    anchor = _anchor(elements, _title_reference(page))
     anchor_el = elements[anchor] if anchor is not None else None
     # Containers of the headline are the article, whatever their class says.
     anchor_ancestors = set(anchor_el.iterancestors()) if anchor_el is not None else set()
+    zone = _header_zone(elements, anchor)
     out: list[tuple[tuple[int, ...], _Found]] = []
     dated_lists: dict[etree._Element, bool] = {}
     for i, el in enumerate(elements):
@@ -381,7 +502,11 @@ def _tree_candidates(page: Page, tz: str) -> list[tuple[tuple[int, ...], _Found]
             text = _element_text(el)
             if not text or len(text) > _MAX_TEXT or not any(c.isdigit() for c in text):
                 continue
-            found = [f for f in _scan_line(text, tz) if f.rank != _PLAIN or dated_el]
+            found = _scan_line(text, tz)
+            # An unlabelled date counts in a date-class element, or as the one date of an
+            # info-shaped line under the headline (two dates make a list of other articles).
+            plain_ok = dated_el or (i in zone and _is_info_shaped(text) and len(found) == 1)
+            found = [f for f in found if f.rank != _PLAIN or plain_ok]
         if not found:
             continue
         lineage = [a for a in (el, *el.iterancestors()) if a not in anchor_ancestors]

@@ -103,6 +103,11 @@ LINE_RULES: tuple[LineRule, ...] = (
     LineRule("upstream.editor_note", _r(r"^(声明|注)[:：].{0,40}(不代表|仅代表|版权归)"), max_len=200),
     # --- related / latest / hot lists ---
     LineRule("related.heading", _r(r"^(相关文章|相关新闻|相关阅读|相关资讯|相关推荐|最新文章|热门文章|热点文章|最新资讯|猜你喜欢|大家都在看)[:：]?$"), action="tail", max_len=12),
+    # --- widget labels of English-language news templates (galleries, ad slots, newsletter boxes) ---
+    LineRule("widget.labels_en", _r(r"^(advertisement|advert|sponsored|caption|close|back to gallery|share|share this( on \w+)?|"
+                                    r"comments?|trending|highlights|don'?t miss|read more|see more|related( articles| stories)?|"
+                                    r"more stories|media playback is unsupported on your device|thanks for signing up!?|"
+                                    r"sign up|subscribe|newsletter|print|email|tags|next|previous|loading\.*)[:.!]?$"), max_len=60),
     # --- comment threads ---
     LineRule("comments.heading", _r(r"^(发表评论|网友评论|评论列表|我要评论|共\d+条评论|\d+条评论|评论\(\d+\))[:：]?"), action="tail", max_len=30),
     # --- tags line ---
@@ -118,5 +123,9 @@ INFO_LINE_HINT = _r(r"(发布时间|发布日期|发表时间|来源|作者|编�
 
 # Link texts that never belong to a breadcrumb trail.
 BREADCRUMB_SKIP = {"首页", "主页", "网站首页", "home", "Home", "正文", "正文内容", "当前位置", "您的位置", "内容"}
+
+# Class or id of elements that hold an image caption or photo credit (treated like <figcaption>).
+CAPTION_CLASSES = _r(r"(^|[\s_-])(caption|captions|figcaption|wp-caption-text|photo-?credit|image-?credit|img-?credit|"
+                     r"pic_?txt|pictext|pic-?text|img_?desc|img-?desc|imgtxt|photo-?desc|tpms|tuzhu)([\s_-]|$)")
 
 ATTACHMENT_EXT = _r(r"\.(pdf|docx?|xlsx?|pptx?|wps|zip|rar|7z|txt|csv)(\?|#|$)")
