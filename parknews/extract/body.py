@@ -90,6 +90,22 @@ def _paragraph_score(text: str) -> float:
     return 1 + len(_PUNCT.findall(text)) + min(length / 50, 6)
 
 
+_UNLIKELY = re.compile(r"comment|sidebar|footer|related|share|widget|disqus|respond|pinglun|recommend|tuijian", re.I)
+
+
+def _unlikely(el: HtmlElement, cache: dict[HtmlElement, bool]) -> bool:
+    """Inside a comment thread, sidebar, footer or related list (and not also named as content)."""
+    if el in cache:
+        return cache[el]
+    names = f"{el.get('class', '')} {el.get('id', '')}"
+    result = bool(_UNLIKELY.search(names)) and not _POSITIVE.search(names)
+    parent = el.getparent()
+    if not result and parent is not None and parent.tag != "body":
+        result = _unlikely(parent, cache)
+    cache[el] = result
+    return result
+
+
 def _score_tree(body: HtmlElement) -> dict[HtmlElement, float]:
     """Each paragraph-like element adds its score to its parent (whole) and grandparent (half)."""
     scores: dict[HtmlElement, float] = {}
@@ -124,10 +140,15 @@ def find_content_root(tree: HtmlElement) -> HtmlElement | None:
     scores = _score_tree(body)
     best: HtmlElement | None = None
     best_score = 0.0
+    cache: dict[HtmlElement, bool] = {}
     for el, score in scores.items():
         if el.tag in ("p", "span", "font", "a", "li", "html", "ul", "ol"):
             continue
         final = (score + _class_weight(el)) * (1 - link_density(el))
+        if _unlikely(el, cache):
+            # A long comment or sidebar blurb loses to the article unless nothing else is there;
+            # a penalty, not a veto: some themes name the whole layout "...sidebar".
+            final *= 0.3
         if final > best_score:
             best, best_score = el, final
     if best is None:

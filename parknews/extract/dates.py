@@ -49,6 +49,17 @@ _DATE_PATTERNS: tuple[re.Pattern[str], ...] = (
         + _CLOCK
         + r")?"
     ),
+    # Saturday, September 10th, 2005 10:56 am; Sep 10, 2005: English dates of overseas Chinese
+    # portals and blog templates
+    re.compile(
+        r"(?<![A-Za-z])(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s*)?"
+        r"(?P<mon>Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t|tember)?"
+        r"|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+"
+        r"(?P<y>\d{4})(?!\d)(?P<dend>)"
+        + r"(?:,?\s+(?:at\s+)?"
+        + _CLOCK
+        + r")?"
+    ),
     # 2024年10月12日, 2024年10月12日 14:35, 2024年10月12日14时35分: Chinese-written dates
     re.compile(
         r"(?<!\d)(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号](?P<dend>)"
@@ -58,6 +69,8 @@ _DATE_PATTERNS: tuple[re.Pattern[str], ...] = (
         + r")?"
     ),
 )
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 # Dates in URL paths, a last resort (the path holds the publish day on most Chinese CMSes).
 _URL_PATTERNS: tuple[re.Pattern[str], ...] = (
@@ -125,6 +138,8 @@ _NOT_PUBLISH_LABELS: tuple[str, ...] = (
 )
 # After a date: "…日前提交", "…起施行", "2024-10-12至2024-10-15" (a range).
 _NOT_PUBLISH_AFTER = re.compile(r"\s*(?:前|之前|以前|止|为止|截止|起|开始|(?:至|到|~|～|—|－|-)\s*(?:\d|今))")
+# After a date: "14:32更新", "10:00 修改".
+_UPDATE_AFTER = re.compile(r"\s*(?:更新|修改|修订)")
 # Between a label and its date: "发布时间：", "发布时间:【", "日期 ".
 _LABEL_GAP = re.compile(r"[\s:：\[【(（]*$")
 _LABEL_RUN = re.compile(r"[\u4e00-\u9fff]+$")
@@ -205,6 +220,8 @@ def _from_match(m: re.Match[str], text: str, tz: str) -> tuple[str, str] | None:
         if month_day is None:
             return None
         year, (month, day) = int(m["y"]), month_day
+    elif groups.get("mon") is not None:
+        year, month, day = int(m["y"]), _MONTHS.index(m["mon"][:3]) + 1, int(m["d"])
     else:
         year, month, day = int(m["y"]), int(m["m"]), int(m["d"])
     if year not in _YEARS:
@@ -310,6 +327,8 @@ def _scan_line(text: str, tz: str) -> list[_Found]:
         after = text[found.start + len(found.raw) :]
         if rank is None or _NOT_PUBLISH_AFTER.match(after):
             continue
+        if rank in (_PLAIN, _GENERIC) and _UPDATE_AFTER.match(after):
+            rank = _UPDATE  # "2005-04-27 14:32更新"
         found.rank = rank
         out.append(found)
     return out
