@@ -79,8 +79,8 @@ def extract_article(
     article.title = _title(page, title_el)
     article.category = _category(page.tree, site)
     info_lines = _info_lines(page.tree, title_el, site)
-    article.related_links = _related_links(page.tree, site)
-    article.attachments = _attachments(page.tree)
+    article.related_links = _related_links(page, site)
+    article.attachments = _attachments(page)
 
     root = _select_first(page.tree, site.body)
     if root is None:
@@ -95,7 +95,7 @@ def extract_article(
     removed: list[Removal] = []
     field_byline, field_source = _take_field_elements(root, removed)
     _drop_chrome(root, site, removed)
-    blocks = linearize(root)
+    blocks = _absolutize(linearize(root), page)
 
     blocks, source, original_title, credits = _read_labelled_lines(blocks, removed)
     blocks, editors = _take_editor_lines(blocks, removed)
@@ -141,13 +141,13 @@ def _strip_page(tree: HtmlElement) -> None:
         if el.tag == "meta" or el.tag == "link":
             continue  # already read into Page; harmless in the tree
         drop_element(el)
-    for el in list(tree.iter()):
-        if not isinstance(el.tag, str):
-            drop_element(el)  # comments
-        elif is_hidden(el):
+    for el in tree.xpath("//comment() | //processing-instruction()"):
+        drop_element(el)
+    for el in tree.xpath("//*[@hidden or contains(@style, 'none') or contains(@style, 'hidden')]"):
+        if is_hidden(el):
             drop_element(el)
     for form in list(tree.iter("form")):
-        if text_length(collapse(form.text_content())) < 200:
+        if text_length(form.text_content()) < 200:
             drop_element(form)
 
 
@@ -207,18 +207,21 @@ def _title(page: Page, title_el: HtmlElement | None) -> str | None:
     return None
 
 
+_CRUMB_NAMES = re.compile(r"breadcrumb|crumb|position|location|weizhi|local|path|dqwz", re.I)
+_CRUMB_LEADS = ("当前位置", "您的位置", "您现在的位置", "你的位置", "所在位置", "现在位置")
+
+
 def _category(tree: HtmlElement, site: SiteRules) -> str | None:
     el = _select_first(tree, site.category)
     if el is None:
         for cand in tree.iter("div", "nav", "p", "span", "ol", "ul", "td"):
-            names = f"{cand.get('class', '')} {cand.get('id', '')}".lower()
-            text = collapse(cand.text_content())
-            if re.search(r"breadcrumb|crumb|position|location|weizhi|local|path|dqwz", names) or text.startswith(
-                ("当前位置", "您的位置", "您现在的位置", "你的位置", "所在位置")
-            ):
-                if len(text) < 200 and cand.find(".//a") is not None:
-                    el = cand
-                    break
+            names = f"{cand.get('class', '')} {cand.get('id', '')}"
+            # Cheap tests first: the class name, or the label in the element's own leading text.
+            if not ((names.strip() and _CRUMB_NAMES.search(names)) or (cand.text or "").strip().startswith(_CRUMB_LEADS)):
+                continue
+            if cand.find(".//a") is not None and len(cand.text_content()) < 300:
+                el = cand
+                break
     if el is None:
         return None
     trail = [collapse(a.text_content()) for a in el.iter("a")]
@@ -263,7 +266,8 @@ def _spaced_text(el: HtmlElement) -> str:
     return collapse(" ".join(t for t in el.itertext()))
 
 
-def _related_links(tree: HtmlElement, site: SiteRules) -> list[Link]:
+def _related_links(page: Page, site: SiteRules) -> list[Link]:
+    tree = page.tree
     containers: list[HtmlElement] = []
     for sel in site.related:
         try:
@@ -273,27 +277,42 @@ def _related_links(tree: HtmlElement, site: SiteRules) -> list[Link]:
     if not containers:
         pattern = rules.CONTAINER_RULES["related"][0]
         for el in tree.iter("div", "ul", "section", "dl", "aside"):
-            if pattern.search(f"{el.get('class', '')} {el.get('id', '')}"):
+            names = f"{el.get('class', '')} {el.get('id', '')}"
+            if names.strip() and pattern.search(names):
                 containers.append(el)
     links = []
     for container in containers:
         for a in container.iter("a"):
+            url = page.absolute(a.get("href"))
+            if not url or not _is_web(url):
+                continue
             text = collapse(a.text_content()) or collapse(a.get("title") or "")
             if not text:
                 img = a.find(".//img")
                 text = collapse(img.get("alt") or "") if img is not None else ""
-            if a.get("href") and _is_web(a.get("href")):
-                links.append(Link(url=a.get("href"), text=text))
+            links.append(Link(url=url, text=text))
     return _unique_links(links, merge_text=True)
 
 
-def _attachments(tree: HtmlElement) -> list[Link]:
+def _attachments(page: Page) -> list[Link]:
     found = []
-    for a in tree.iter("a"):
+    for a in page.tree.iter("a"):
         href = a.get("href") or ""
-        if rules.ATTACHMENT_EXT.search(urlsplit(href).path + ("?" if "?" in href else "")) and _is_web(href):
-            found.append(Link(url=href, text=collapse(a.text_content())))
+        if href and rules.ATTACHMENT_EXT.search(href):
+            url = page.absolute(href)
+            if url and _is_web(url) and rules.ATTACHMENT_EXT.search(urlsplit(url).path):
+                found.append(Link(url=url, text=collapse(a.text_content())))
     return _unique_links(found)
+
+
+def _absolutize(blocks: list[Block], page: Page) -> list[Block]:
+    """Resolve image and link URLs of the article block (only these: resolving every link is costly)."""
+    for b in blocks:
+        if b.image:
+            b.image = page.absolute(b.image)
+        if b.links:
+            b.links = [Link(url=u, text=link.text) for link in b.links if (u := page.absolute(link.url))]
+    return blocks
 
 
 def _is_web(url: str) -> bool:
@@ -325,9 +344,13 @@ def _take_field_elements(root: HtmlElement, removed: list[Removal]) -> tuple[Byl
         if el is root or el.getparent() is None or not isinstance(el.tag, str):
             continue
         names = f"{el.get('class', '')} {el.get('id', '')}"
+        if not names.strip():
+            continue
         for field_name, pattern in rules.FIELD_ELEMENTS.items():
+            if not pattern.search(names):
+                continue
             text = collapse(el.text_content())
-            if not pattern.search(names) or not text or len(text) > 40:
+            if not text or len(text) > 40:
                 continue
             value = _LABEL.sub("", text)
             if field_name == "source":
@@ -354,7 +377,7 @@ def _drop_chrome(root: HtmlElement, site: SiteRules, removed: list[Removal]) -> 
         if el is not root and el.getparent() is not None:
             removed.append(Removal(rule=f"chrome.{el.tag}", text=_short(el)))
             drop_element(el)
-    root_length = max(text_length(collapse(root.text_content())), 1)
+    root_length = max(text_length(root.text_content()), 1)
     for el in list(root.iter()):
         if el is root or el.getparent() is None or not isinstance(el.tag, str):
             continue
@@ -375,7 +398,7 @@ _STRONG_CONTAINERS = {"related", "comments", "share", "qrcode", "copyright", "ad
 
 def _looks_like_chrome(el: HtmlElement, rule: str, root_length: int) -> bool:
     """A container rule never removes the bulk of the article block."""
-    length = text_length(collapse(el.text_content()))
+    length = text_length(el.text_content())
     if length > root_length * 0.5:
         return False
     if rule in _STRONG_CONTAINERS:
@@ -565,8 +588,11 @@ def _byline_from_info(lines: list[str]) -> tuple[Byline, str | None]:
     return (merge_bylines(*parts) if parts else Byline()), source
 
 
+_LETTER = re.compile(r"[^\W\d_]")
+
+
 def _language(body: str, lang: str | None) -> str | None:
-    letters = [c for c in body if c.isalpha()]
-    if letters and sum(1 for c in letters if _CJK.match(c)) / len(letters) > 0.3:
+    letters = len(_LETTER.findall(body))
+    if letters and len(_CJK.findall(body)) / letters > 0.3:
         return "zh"
     return (lang or "").split("-")[0].lower() or None

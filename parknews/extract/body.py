@@ -47,12 +47,12 @@ class Block:
     links: list[Link] = field(default_factory=list)
 
 
-_OTHER_WORDS = re.compile(r"[^\W\u3400-\u9fff\uf900-\ufaff]+")
+_READING_UNITS = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]|[^\W\u3400-\u9fff\uf900-\ufaff]+")
 
 
 def text_length(text: str) -> int:
     """Reading length: each CJK character counts one, each word of other scripts counts one."""
-    return len(_CJK.findall(text)) + len(_OTHER_WORDS.findall(text))
+    return len(_READING_UNITS.findall(text))
 
 
 def _own_text(el: HtmlElement) -> str:
@@ -141,10 +141,15 @@ def find_content_root(tree: HtmlElement) -> HtmlElement | None:
     best: HtmlElement | None = None
     best_score = 0.0
     cache: dict[HtmlElement, bool] = {}
-    for el, score in scores.items():
-        if el.tag in ("p", "span", "font", "a", "li", "html", "ul", "ol"):
-            continue
-        final = (score + _class_weight(el)) * (1 - link_density(el))
+    ranked = sorted(
+        ((score + _class_weight(el), el) for el, score in scores.items()
+         if el.tag not in ("p", "span", "font", "a", "li", "html", "ul", "ol")),
+        key=lambda pair: pair[0], reverse=True,
+    )
+    for raw, el in ranked:
+        if raw <= best_score:
+            break  # link density and penalties only lower a score: nothing further down can win
+        final = raw * (1 - link_density(el))
         if _unlikely(el, cache):
             # A long comment or sidebar blurb loses to the article unless nothing else is there;
             # a penalty, not a veto: some themes name the whole layout "...sidebar".
@@ -153,11 +158,11 @@ def find_content_root(tree: HtmlElement) -> HtmlElement | None:
             best, best_score = el, final
     if best is None:
         return None
-    best_len = text_length(collapse(best.text_content()))
+    best_len = text_length(best.text_content())
     node = best
     while node.getparent() is not None and node.getparent().tag not in ("body", "html"):
         parent = node.getparent()
-        if text_length(collapse(parent.text_content())) > best_len * 1.03 + 5:
+        if text_length(parent.text_content()) > best_len * 1.03 + 5:
             break
         node = parent
     return _widen_to_siblings(node, scores.get(best, 0.0), scores)
@@ -187,7 +192,7 @@ def _widen_to_siblings(node: HtmlElement, top_score: float, scores: dict[HtmlEle
     threshold = max(10.0, top_score * 0.2)
     siblings = [s for s in parent if isinstance(s.tag, str) and s is not node]
     keep = [s for s in siblings if _is_content_sibling(s, threshold, scores)]
-    if not any(text_length(collapse(s.text_content())) >= 20 for s in keep):
+    if not any(text_length(s.text_content()) >= 20 for s in keep):
         return node
     for sib in siblings:
         if sib not in keep:

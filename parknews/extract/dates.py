@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from lxml import etree
@@ -170,8 +170,10 @@ _MAX_TEXT = 200
 # Under the headline, the text read before the article starts (where unlabelled info lines sit),
 # and the longest unlabelled info line.
 _ZONE_CHARS = 160
+_ABOVE_CHARS = 40
 _MAX_INFO_TEXT = 100
-_SENTENCE = re.compile(r"[，。！？；,;!?]")
+_SENTENCE = re.compile(r"[，。！？；]")
+_DATE_ONLY = re.compile(r"^[\d\s:：/.\-年月日号时分秒]+$")
 _TITLE_SPLIT = re.compile(r"\s*(?:[-_|–—]|::|\s-\s)\s*")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
@@ -438,18 +440,38 @@ def _anchor(elements: list[etree._Element], reference: str = "") -> int | None:
             # Nested wrappers of one headline share its text: the innermost stands for them.
             inner = [i for i in matching if not any(j > i and elements[i] in elements[j].iterancestors() for j in matching)]
             return min(inner, key=lambda i: (tags[i] not in ("h1", "h2", "h3"), i))
-    texts = [len(collapse(el.text_content())) if tags[i] in ("h1", "h2") or "title" in _class_words(el) else 0
+    texts = [collapse(el.text_content()) if tags[i] in ("h1", "h2") or "title" in _class_words(el) else ""
              for i, el in enumerate(elements)]
-    tiers = (
-        [i for i, t in enumerate(tags) if t == "h1"],
-        [i for i, el in enumerate(elements) if "title" in _class_words(el) and texts[i] <= 100],
-        [i for i, t in enumerate(tags) if t == "h2"],
-    )
-    for tier in tiers:
-        named = [i for i in tier if texts[i]]
-        if named:
-            return max(named, key=lambda i: texts[i])
-    return None
+    h1s = [i for i, t in enumerate(tags) if t == "h1" and texts[i]]
+    if h1s:
+        return max(h1s, key=lambda i: len(texts[i]))
+    # *title* elements: also the box headings of sidebars ("热点新闻"), and on blog pages one
+    # per entry. The first that article text follows is the headline; else the longest.
+    titled = [
+        i for i, el in enumerate(elements)
+        if "title" in _class_words(el) and 0 < len(texts[i]) <= 100 and not _DATE_ONLY.match(texts[i])
+    ]
+    for i in titled:
+        if _starts_article(elements, i):
+            return i
+    if titled:
+        return max(titled, key=lambda i: len(texts[i]))
+    h2s = [i for i, t in enumerate(tags) if t == "h2" and texts[i]]
+    return max(h2s, key=lambda i: len(texts[i])) if h2s else None
+
+
+def _starts_article(elements: list[etree._Element], i: int) -> bool:
+    """Whether sentence text follows element i closely (a headline, not a box heading)."""
+    start = i + 1 + sum(1 for _ in elements[i].iterdescendants())
+    seen = 0
+    for el in elements[start : start + 40]:
+        own = _own_text(el)
+        if _is_sentence_text(own, el):
+            return True
+        seen += len(own)
+        if seen > _ZONE_CHARS:
+            return False
+    return False
 
 
 def _in_dated_list(lineage: list[etree._Element], tz: str, cache: dict[etree._Element, bool]) -> bool:
@@ -472,17 +494,43 @@ def _header_zone(elements: list[etree._Element], anchor: int | None) -> set[int]
     news and government pages put the info line, labelled or not."""
     if anchor is None:
         return set()
-    head = elements[anchor]
-    start = anchor + 1 + sum(1 for _ in head.iterdescendants())
+    start = anchor + 1 + sum(1 for _ in elements[anchor].iterdescendants())
     zone: set[int] = set()
     seen = 0
     for i in range(start, len(elements)):
         own = _own_text(elements[i])
-        if seen > _ZONE_CHARS or (len(own) >= 30 and _SENTENCE.search(own)):
+        if seen > _ZONE_CHARS or _is_sentence_text(own, elements[i]):
             break  # the article text has started
         zone.add(i)
         seen += len(own)
     return zone
+
+
+def _zone_above(elements: list[etree._Element], anchor: int | None) -> set[int]:
+    """Indexes of the few elements right above the headline (a forum post's or blog entry's
+    header line: "2003-5-29 09:07 作者名"), stopping at any text of more than a few words."""
+    if anchor is None:
+        return set()
+    ancestors = set(elements[anchor].iterancestors())
+    zone: set[int] = set()
+    seen = 0
+    for i in range(anchor - 1, -1, -1):
+        el = elements[i]
+        if el in ancestors:
+            continue
+        own = _own_text(el)
+        if seen > _ABOVE_CHARS or _is_sentence_text(own, el):
+            break
+        zone.add(i)
+        seen += len(own)
+    return zone
+
+
+def _is_sentence_text(text: str, el: etree._Element | None = None) -> bool:
+    """Article text: a long run with sentence punctuation, not a link's text (a list item)."""
+    if len(text) < 30 or not _SENTENCE.search(text):
+        return False
+    return el is None or not (el.tag == "a" or next(el.iterancestors("a"), None) is not None)
 
 
 def _is_info_shaped(text: str) -> bool:
@@ -491,10 +539,26 @@ def _is_info_shaped(text: str) -> bool:
     return len(text) <= _MAX_INFO_TEXT and not _SENTENCE.search(text)
 
 
+def _cell_label(el: etree._Element) -> str:
+    """The label cell before a value cell: "成文日期" in <td>成文日期</td><td>2024-10-08</td>."""
+    if el.tag not in ("td", "th", "dd", "span", "em", "i", "b", "strong", "font"):
+        return ""
+    prev = el.getprevious()
+    if prev is None or (el.getparent() is not None and (el.getparent().text or "").strip()):
+        return ""
+    label = _element_text(prev)
+    return label if 0 < len(label) <= 12 and not any(c.isdigit() for c in label) else ""
+
+
+# Tiers of tree candidates, in the order the cascade uses them.
+_TIER_PUBLISH, _TIER_UPDATE, _TIER_ABOVE = 0, 1, 2
+
+
 def _tree_candidates(page: Page, tz: str) -> list[tuple[tuple[int, ...], _Found]]:
-    """Dates of short labelled texts, date-class elements and info-shaped lines under the
-    headline, outside the page chrome, with a sort key: update dates last, then dates in lists
-    (other articles' dates), then dates above the headline, then distance to the headline."""
+    """Dates of short labelled texts, date-class elements and info-shaped lines next to the
+    headline, outside the page chrome, with a sort key: the tier (publish, update, unlabelled
+    above the headline), then dates in lists (other articles' dates), then dates above the
+    headline, then distance to the headline."""
     body = page.tree.find("body")
     root = body if body is not None else page.tree
     elements = [el for el in root.iter() if isinstance(el.tag, str)]
@@ -502,7 +566,7 @@ def _tree_candidates(page: Page, tz: str) -> list[tuple[tuple[int, ...], _Found]
     anchor_el = elements[anchor] if anchor is not None else None
     # Containers of the headline are the article, whatever their class says.
     anchor_ancestors = set(anchor_el.iterancestors()) if anchor_el is not None else set()
-    zone = _header_zone(elements, anchor)
+    below, above = _header_zone(elements, anchor), _zone_above(elements, anchor)
     out: list[tuple[tuple[int, ...], _Found]] = []
     dated_lists: dict[etree._Element, bool] = {}
     for i, el in enumerate(elements):
@@ -521,11 +585,17 @@ def _tree_candidates(page: Page, tz: str) -> list[tuple[tuple[int, ...], _Found]
             text = _element_text(el)
             if not text or len(text) > _MAX_TEXT or not any(c.isdigit() for c in text):
                 continue
-            found = _scan_line(text, tz)
+            label = _cell_label(el)
+            found = _scan_line(f"{label} {text}", tz) if label else _scan_line(text, tz)
             # An unlabelled date counts in a date-class element, or as the one date of an
-            # info-shaped line under the headline (two dates make a list of other articles).
-            plain_ok = dated_el or (i in zone and _is_info_shaped(text) and len(found) == 1)
-            found = [f for f in found if f.rank != _PLAIN or plain_ok]
+            # info-shaped line next to the headline (two dates make a list of other articles).
+            info_line = _is_info_shaped(text) and len(found) == 1
+            plain_ok = dated_el or (i in below and info_line)
+            weak_ok = i in above and info_line
+            found = [f for f in found if f.rank != _PLAIN or plain_ok or weak_ok]
+            weak = not plain_ok
+        else:
+            weak = False
         if not found:
             continue
         lineage = [a for a in (el, *el.iterancestors()) if a not in anchor_ancestors]
@@ -536,13 +606,60 @@ def _tree_candidates(page: Page, tz: str) -> list[tuple[tuple[int, ...], _Found]
         in_list = any(a.tag == "li" for a in lineage)
         update_el = bool(_UPDATE_CLASS.search(_class_words(el)))
         for f in found:
-            is_update = f.rank == _UPDATE or update_el
+            if f.rank == _UPDATE or update_el:
+                tier = _TIER_UPDATE
+            elif f.rank == _PLAIN and weak:
+                tier = _TIER_ABOVE
+            else:
+                tier = _TIER_PUBLISH
             place = (0, i) if anchor is None else (int(i < anchor), abs(i - anchor))
-            out.append(((int(is_update), int(in_list), *place, f.rank, f.start), f))
+            out.append(((tier, int(in_list), *place, f.rank, f.start), f))
     return out
 
 
-def _from_jsonld(page: Page, meta_lines: Sequence[str], tz: str) -> tuple[str, str] | None:
+@dataclass
+class PageClues:
+    """What a page says about itself where the cleaner will not look: comments and scripts.
+
+    Collect them with :func:`collect_clues` on the freshly parsed page, before scripts,
+    styles, comments and hidden elements are stripped."""
+
+    dates: list[tuple[str, str]] = field(default_factory=list)
+    """(iso, raw) publish dates, most trustworthy first."""
+    authors: list[str] = field(default_factory=list)
+    """Author values as the page's CMS recorded them (not parsed)."""
+
+
+# 方正 (Founder) newspaper CMSes leave each article's record in a comment after the text:
+# <!--enpproperty <articleid>1</articleid><date>2022-02-13 00:00:00:0</date><author>张三</author>…-->
+_ENP = re.compile(r"enpproperty")
+_ENP_FIELD = re.compile(r"<(?P<key>date|author)>(?P<value>[^<]*)</(?P=key)>", re.I)
+
+
+def collect_clues(page: Page, *, tz: str = "+08:00") -> PageClues:
+    """Dates and authors from the page's comments (CMS records), read before stripping."""
+    clues = PageClues()
+    for node in page.tree.iter(etree.Comment):
+        text = node.text or ""
+        if not _ENP.search(text):
+            continue
+        for m in _ENP_FIELD.finditer(text):
+            value = collapse(m["value"])
+            if not value:
+                continue
+            if m["key"].lower() == "author":
+                clues.authors.append(value)
+                continue
+            parsed = _parse_machine_value(value, tz)
+            if parsed:
+                iso, raw = parsed
+                if iso[11:19] == "00:00:00":
+                    iso, raw = iso[:10], raw.split()[0]  # a date the CMS padded with midnight
+                clues.dates.append((iso, raw))
+    return clues
+
+
+def _from_jsonld(page: Page, meta_lines: Sequence[str], tz: str, ctx: dict) -> tuple[str, str] | None:
     for obj in page.jsonld:
         types = obj.get("@type")
         names = [types] if isinstance(types, str) else [t for t in types or [] if isinstance(t, str)] if isinstance(types, list) else []
@@ -559,7 +676,7 @@ def _from_jsonld(page: Page, meta_lines: Sequence[str], tz: str) -> tuple[str, s
     return None
 
 
-def _from_meta(page: Page, meta_lines: Sequence[str], tz: str) -> tuple[str, str] | None:
+def _from_meta(page: Page, meta_lines: Sequence[str], tz: str, ctx: dict) -> tuple[str, str] | None:
     for key in _META_KEYS:
         value = page.meta.get(key)
         if value:
@@ -569,26 +686,76 @@ def _from_meta(page: Page, meta_lines: Sequence[str], tz: str) -> tuple[str, str
     return None
 
 
-def _from_labels(page: Page, meta_lines: Sequence[str], tz: str) -> tuple[str, str] | None:
+def _from_labels(page: Page, meta_lines: Sequence[str], tz: str, ctx: dict) -> tuple[str, str] | None:
     """The caller's info lines, then the page's short texts; update times only when nothing else."""
     found = _best_of_lines(meta_lines, tz, update=False)
     if found:
         return found
-    candidates = _tree_candidates(page, tz)
-    publish = [c for c in candidates if c[0][0] == 0]
-    if publish:
-        best = min(publish, key=lambda c: c[0])[1]
-        return best.iso, best.raw
-    found = _best_of_lines(meta_lines, tz, update=True)
-    if found:
-        return found
-    if candidates:
-        best = min(candidates, key=lambda c: c[0])[1]
+    candidates = ctx["tree"] = _tree_candidates(page, tz)
+    for tier in (_TIER_PUBLISH, _TIER_UPDATE):
+        if tier == _TIER_UPDATE:
+            found = _best_of_lines(meta_lines, tz, update=True)
+            if found:
+                return found
+        ranked = [c for c in candidates if c[0][0] == tier]
+        if ranked:
+            best = min(ranked, key=lambda c: c[0])[1]
+            return best.iso, best.raw
+    return None
+
+
+def _from_above(page: Page, meta_lines: Sequence[str], tz: str, ctx: dict) -> tuple[str, str] | None:
+    """An unlabelled date just above the headline: forum posts and blog entries."""
+    ranked = [c for c in ctx.get("tree") or [] if c[0][0] == _TIER_ABOVE]
+    if ranked:
+        best = min(ranked, key=lambda c: c[0])[1]
         return best.iso, best.raw
     return None
 
 
-def _from_url(page: Page, meta_lines: Sequence[str], tz: str) -> tuple[str, str] | None:
+# A source citation of a reprinted essay or report: "——《北京之春》1998年3月号",
+# "（原载《人民日报》2005年3月1日）", "摘自《学术季刊》2000年第2期".
+_CITATION = re.compile(
+    r"^[\s(（\[【]*(?:—+|－+|-{2,}|原载|原文载|摘自|选自|转自|载于|刊于|来源[:：]|出处[:：])\s*《[^》]{1,40}》\s*"
+    r"(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月(?:\s*(?P<d>\d{1,2})\s*[日号])?(?P<issue>号|刊)?"
+)
+
+
+def _from_citation(page: Page, meta_lines: Sequence[str], tz: str, ctx: dict) -> tuple[str, str] | None:
+    """The print date a reprinted text cites for itself; a month issue ("1998年3月号") gives a
+    year-month ("1998-03")."""
+    body = page.tree.find("body")
+    root = body if body is not None else page.tree
+    for el in root.iter():
+        if not isinstance(el.tag, str) or el.tag.lower() in _SKIP_TAGS:
+            continue
+        for piece in (el.text, el.tail):
+            text = collapse(piece)
+            if not text or len(text) > 80:
+                continue
+            m = _CITATION.match(text)
+            if m is None:
+                continue
+            year, month = int(m["y"]), int(m["m"])
+            if year not in _YEARS or not 1 <= month <= 12:
+                continue
+            raw = text[m.start("y") : m.end()]
+            if m["d"]:
+                try:
+                    _dt.date(year, month, int(m["d"]))
+                except ValueError:
+                    continue
+                return f"{year:04d}-{month:02d}-{int(m['d']):02d}", raw
+            return f"{year:04d}-{month:02d}", raw
+    return None
+
+
+def _from_clues(page: Page, meta_lines: Sequence[str], tz: str, ctx: dict) -> tuple[str, str] | None:
+    clues: PageClues | None = ctx.get("clues")
+    return clues.dates[0] if clues and clues.dates else None
+
+
+def _from_url(page: Page, meta_lines: Sequence[str], tz: str, ctx: dict) -> tuple[str, str] | None:
     path = urlsplit(page.url).path
     for pattern in _URL_PATTERNS:
         for m in pattern.finditer(path):
@@ -604,24 +771,33 @@ def _from_url(page: Page, meta_lines: Sequence[str], tz: str) -> tuple[str, str]
 
 
 # The cascade, most trustworthy first.
-_STEPS: tuple[Callable[[Page, Sequence[str], str], tuple[str, str] | None], ...] = (
+_STEPS: tuple[Callable[[Page, Sequence[str], str, dict], tuple[str, str] | None], ...] = (
     _from_jsonld,
     _from_meta,
+    _from_clues,
     _from_labels,
     _from_url,
+    _from_above,
+    _from_citation,
 )
 
 
-def find_published(page: Page, meta_lines: Sequence[str] = (), *, tz: str = "+08:00") -> tuple[str, str] | None:
+def find_published(
+    page: Page, meta_lines: Sequence[str] = (), *, tz: str = "+08:00", clues: PageClues | None = None
+) -> tuple[str, str] | None:
     """Publication date of an article page → (iso, raw), or None.
 
-    Tries JSON-LD datePublished, then meta tags, then labelled lines (the caller's
-    ``meta_lines`` first, then short texts of the page nearest the headline), then the
-    URL path. 成文日期, 截止日期 and other non-publish labels and deadlines are skipped;
-    更新时间 is used only when nothing else is labelled.
+    Tries JSON-LD datePublished, then meta tags, then the CMS record in ``clues`` (from
+    :func:`collect_clues`, read before the page was stripped), then labelled lines (the
+    caller's ``meta_lines`` first, then short texts of the page nearest the headline, and
+    unlabelled info lines right under it), then the URL path, then an unlabelled date right
+    above the headline (forum posts, blog entries), then the print date a reprint cites
+    ("——《北京之春》1998年3月号" gives "1998-03"). 成文日期, 截止日期 and other non-publish
+    labels and deadlines are skipped; 更新时间 is used only when nothing else is labelled.
     """
+    ctx: dict = {"clues": clues}
     for step in _STEPS:
-        found = step(page, meta_lines, tz)
+        found = step(page, meta_lines, tz, ctx)
         if found:
             return found
     return None
