@@ -8,7 +8,7 @@ Datasets:
   aeb  shared/eval/aeb: article-extraction-benchmark pages, \\w+ shingle metric
   zh   shared/eval/zh-cwced-dev: Chinese pages, CJK-character shingle metric,
        author and date accuracy
-  own  tests/fixtures/<site>/expected.toml, pages from parknews/demo_site/<site>/
+  own  tests/fixtures/<site>/expected.toml, pages located by tests/fixture_pages.py
 
 Examples:
   python benchmarks/quality.py
@@ -58,7 +58,6 @@ import os
 import statistics
 import sys
 import time
-import urllib.parse
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -82,16 +81,9 @@ EXTRACTORS = ("parknews", "trafilatura", "readability-lxml", "gne")
 EXTRACTOR_ALIASES = {"readability": "readability-lxml", "GNE": "gne"}
 FLOORS_FILE = REPO / "benchmarks" / "quality_floors.toml"
 FIXTURES_DIR = REPO / "tests" / "fixtures"
-DEMO_SITE_DIR = REPO / "parknews" / "demo_site"
-SITES_DIR = REPO / "parknews" / "sites"
 # zh-cwced pages come without their address; a reserved .invalid host keeps
 # relative links resolvable without pointing anywhere real.
 ZH_BASE_URL = "http://zh-cwced.invalid/"
-# Own fixture pages get the URL they have on their real site (the origin of the
-# first start URL in parknews/sites/<site>.toml), so that parknews picks the
-# site's profile as ``parknews extract`` would; an expected.toml may set its own
-# top-level base_url, and a site without a profile gets this one.
-OWN_BASE_URL = "http://127.0.0.1"
 BYLINE_ROLES = ("reporters", "correspondents", "editors", "photographers")
 AUTHOR_ROLES = ("reporters", "correspondents", "photographers")
 
@@ -363,77 +355,46 @@ def load_zh(root: Path) -> Dataset:
     return Dataset("zh", scoring.cjk_tokens, cases)
 
 
-def fixture_file(site: str, url_path: str) -> Path:
-    """Where the demo site keeps the page of a URL path ("/a/b.html" -> demo_site/<site>/a/b.html)."""
-    path = urllib.parse.unquote(urllib.parse.urlsplit(url_path).path).lstrip("/")
-    if not path or path.endswith("/"):
-        path += "index.html"
-    return DEMO_SITE_DIR / site / path
-
-
 def _as_text(value: Any) -> str:
     if isinstance(value, dt.datetime | dt.date | dt.time):
         return value.isoformat()
     return "" if value is None else str(value)
 
 
-def site_origin(site: str) -> str | None:
-    """scheme://host of the first start URL in parknews/sites/<site>.toml, if there is one."""
-    path = SITES_DIR / f"{site}.toml"
-    if not path.is_file():
-        return None
-    start_urls = tomllib.loads(path.read_text(encoding="utf-8")).get("start_urls") or []
-    parts = urllib.parse.urlsplit(start_urls[0]) if start_urls else None
-    return f"{parts.scheme}://{parts.netloc}" if parts and parts.netloc else None
-
-
-def site_hints(site: str, url_path: str) -> dict[str, Any]:
-    """What a crawl of the demo site would hand extract_article besides body and URL.
-
-    The profile's selectors (as ``parknews extract`` and the crawl pipeline pass
-    them), and the Content-Type header when the demo site's site.toml sets one
-    for the path. Without a loadable profile there are no site rules.
-    """
-    hints: dict[str, Any] = {}
-    try:
-        from parknews.profiles import load_profile
-
-        hints["site_rules"] = load_profile(site).selectors
-    except Exception:  # noqa: BLE001 - no profile, or parknews does not import yet
-        pass
-    config = DEMO_SITE_DIR / site / "site.toml"
-    if config.is_file():
-        content_type = tomllib.loads(config.read_text(encoding="utf-8")).get("content_type", {})
-        if url_path in content_type:
-            hints["content_type"] = content_type[url_path]
-    return hints
-
-
 def load_own() -> Dataset:
+    """The project's fixture pages, located and configured by tests/fixture_pages.py.
+
+    Each page gets its URL on its (pretended) real site, its site's profile selectors
+    when it has a profile, and the Content-Type its site copy serves: what a crawl
+    would hand extract_article.
+    """
+    sys.path.insert(0, str(REPO / "tests"))
+    from fixture_pages import fixture_pages, fixture_profile
+
     cases = []
-    for expected in sorted(FIXTURES_DIR.glob("*/expected.toml")):
-        site = expected.parent.name
-        data = tomllib.loads(expected.read_text(encoding="utf-8"))
-        base = str(data.get("base_url") or site_origin(site) or OWN_BASE_URL).rstrip("/")
-        for url_path, table in data.items():
-            if not isinstance(table, dict):
-                continue
-            file = fixture_file(site, url_path)
-            paragraphs = table.get("paragraphs")
-            text = "\n".join(paragraphs) if isinstance(paragraphs, list) else None
-            authors = [n for role in AUTHOR_ROLES for n in table.get(role) or []]
-            cases.append(
-                Case(
-                    f"{site}{url_path}",
-                    base + url_path,
-                    file.read_bytes() if file.is_file() else None,
-                    text=text,
-                    author=" ".join(authors) if authors else None,
-                    date=_as_text(table["published"]) if "published" in table else None,
-                    expect=table,
-                    hints=site_hints(site, url_path),
-                )
+    for page in fixture_pages():
+        table = page.expected
+        hints: dict[str, Any] = {}
+        profile = fixture_profile(page.site)
+        if profile is not None:
+            hints["site_rules"] = profile.selectors
+        if content_type := page.content_type():
+            hints["content_type"] = content_type
+        paragraphs = table.get("paragraphs")
+        text = "\n".join(paragraphs) if isinstance(paragraphs, list) else None
+        authors = [n for role in AUTHOR_ROLES for n in table.get(role) or []]
+        cases.append(
+            Case(
+                f"{page.site}{page.path}",
+                page.url,
+                page.file.read_bytes() if page.file.is_file() else None,
+                text=text,
+                author=" ".join(authors) if authors else None,
+                date=_as_text(table["published"]) if "published" in table else None,
+                expect=table,
+                hints=hints,
             )
+        )
     return Dataset("own", scoring.cjk_tokens, cases)
 
 
