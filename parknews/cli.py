@@ -294,5 +294,11 @@ def main() -> None:
     cli(prog_name="parknews")
 
 
+# Commands kept in their own modules.
+from parknews import cli_research  # noqa: E402
+
+cli_research.register(cli)
+
+
 if __name__ == "__main__":
     main()

@@ -103,8 +103,26 @@ def _m1_initial(db: sqlite_utils.Database) -> None:
     db["pages"].create_index(["site", "kind"])
 
 
+def _m2_incremental(db: sqlite_utils.Database) -> None:
+    """Incremental crawls: content hashes, deletions, revisions, run coverage and job dirs."""
+    articles = db["articles"]
+    articles.add_column("content_hash", str)
+    articles.add_column("deleted_at", str)
+    articles.add_column("revision_count", int)
+    db["revisions"].create(
+        {"id": int, "url": str, "run_id": int, "revised_at": str, "changed": str,
+         "old_title": str, "old_body": str, "old_published_at": str, "old_hash": str, "new_hash": str},
+        pk="id",
+    )
+    db["revisions"].create_index(["url"])
+    runs = db["runs"]
+    for column, kind in (("pages_not_modified", int), ("articles_deleted", int), ("articles_skipped", int),
+                         ("coverage", str), ("warnings", str), ("jobdir", str), ("mode", str)):
+        runs.add_column(column, kind)
+
+
 #: Numbered migrations. Append, never edit a released one.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m1_initial]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m1_initial, _m2_incremental]
 
 
 def ensure_db_shape(db: sqlite_utils.Database) -> None:

@@ -10,7 +10,15 @@ from lxml.html import HtmlElement
 
 from parknews.extract import captions as captions_mod
 from parknews.extract import rules
-from parknews.extract.body import Block, drop_element, find_content_root, is_hidden, linearize, link_density, text_length
+from parknews.extract.body import (
+    Block,
+    drop_element,
+    find_content_root,
+    is_hidden,
+    linearize,
+    link_density,
+    text_length,
+)
 from parknews.extract.byline import match_byline, merge_bylines, parse_credit_field
 from parknews.extract.dates import find_published, parse_datetime
 from parknews.extract.encoding import DecodeError, decode_html

@@ -56,10 +56,13 @@ _MARKERS: tuple[tuple[re.Pattern[str], str, bool], ...] = (
     (re.compile(r"(?:报道|采写|撰写)"), REPORTERS, False),
 )
 
+# After the names, where they reported from: "山东冠县报道", "发自北京" (a place glued to 报道).
+_PLACE_REPORT = re.compile(rf"[{_CJK}]{{2,8}}?报道|发自[{_CJK}]{{2,8}}")
+
 _LABEL_ALT = "|".join(p.pattern for p, _ in _LABELS)
 _MARKER_ALT = "|".join(p.pattern for p, _, _ in _MARKERS)
 # Where a marker may end: the end of the credits, a space, a closing bracket, punctuation or the next label.
-_MARKER_END = rf"(?=$|[\s)）\]】。.，,;；、]|{_LABEL_ALT})"
+_MARKER_END = rf"(?=$|[\s)）\]】。.，,;；、]|{_LABEL_ALT}|[{_CJK}]{{1,10}}?供图)"
 # Where a name may end. Names are often glued to the next label ("记者龚雯通讯员袁伟江") or to
 # a marker ("张三摄"), so both count as the end of a name.
 _NAME_END = rf"(?=$|[\s、，,;；/／|丨)）\]】(（:：。.\d]|(?:{_MARKER_ALT}){_MARKER_END}|{_LABEL_ALT})"
@@ -75,6 +78,7 @@ _NAME = re.compile(
 # Credits that name nobody: consumed so the line still counts as a byline, then dropped.
 _NOBODY = re.compile(
     rf"(?:佚名|匿名|不详|未知|小编|网友|游客|网络|原创|(?:网站|系统|超级)?管理员|编辑部"
+    rf"|受访者|受访单位|采访对象|主办方|承办方|组委会|官方|资料图?片?"  # "受访者供图": supplied by whoever was interviewed
     rf"|本[站网报刊台][{_CJK}]{{0,4}}"  # 本站, 本网编辑, 本站原创
     rf"|admin(?:istrator)?|guest|editor|webmaster"
     rf"|(?:https?://)?(?:www\.)?[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+)"  # a domain as author (site CMS default)
@@ -130,9 +134,14 @@ _KNOWN_OUTLETS: tuple[str, ...] = tuple(
         reverse=True,
     )
 )
-_OUTLET_SUFFIX = r"(?:日报|晚报|早报|商报|时报|周刊|杂志|新闻|财经|客户端|电视台|广播电台|电台|网|社|报)"
-_OUTLET = rf"(?:{'|'.join(map(re.escape, _KNOWN_OUTLETS))}|(?:\d{{1,3}})?[{_CJK}A-Za-z]{{1,10}}{_OUTLET_SUFFIX})"
+_OUTLET_SUFFIX = r"(?:日报|晚报|早报|商报|时报|周刊|杂志|新闻|财经|客户端|电视台|广播电台|电台|频道|网|社|报)"
+_OUTLET_GENERIC = rf"(?:\d{{1,3}})?[{_CJK}A-Za-z]{{1,10}}{_OUTLET_SUFFIX}"
+_OUTLET_ONE = rf"(?:{'|'.join(map(re.escape, _KNOWN_OUTLETS))}|{_OUTLET_GENERIC})"
+# "顶端新闻·河南商报": an app or channel and its paper, joined by a middle dot.
+_OUTLET = rf"{_OUTLET_ONE}(?:[·・]{_OUTLET_ONE})?"
 _OUTLET_RE = re.compile(_OUTLET)
+# The same without the known names first, for "新华网黑龙江频道" (a known name is only its start).
+_OUTLET_GENERIC_RE = re.compile(rf"{_OUTLET_GENERIC}(?:[·・]{_OUTLET_ONE})?")
 # "This paper / this site": the page's own outlet, which the byline does not name.
 _SELF_OUTLETS: frozenset[str] = frozenset({"本报", "本网", "本刊", "本台", "本站"})
 
@@ -214,6 +223,15 @@ def _match_marker(text: str, pos: int) -> tuple[re.Match[str], str, bool] | None
     return None
 
 
+def _outlet_before_label(text: str, pos: int) -> re.Match[str] | None:
+    """An outlet name at pos that a role label follows ("新民晚报记者", "新华网黑龙江频道 记者")."""
+    for pattern in (_OUTLET_RE, _OUTLET_GENERIC_RE):
+        m = pattern.match(text, pos)
+        if m and _match_label(text, _SPACES.match(text, m.end()).end()):
+            return m
+    return None
+
+
 def _read_credits(text: str, pos: int, default: Roles | None = None) -> _Credits:
     """Read labels, names and markers from ``pos`` until something else starts."""
     cr = _Credits(end=pos)
@@ -246,10 +264,23 @@ def _read_credits(text: str, pos: int, default: Roles | None = None) -> _Credits
                 cr.glued += 1
             pos = m.end()
             continue
+        if group:
+            # "记者 彭冲 山东冠县报道", "(姚峰 上海报道)", "记者 张三 发自北京": the place the
+            # names reported from, not another name.
+            pm = _PLACE_REPORT.match(text, p)
+            if pm and re.match(_MARKER_END, text[pm.end() :]):
+                for i in group:
+                    name, old = cr.names[i]
+                    if old is None:
+                        cr.names[i] = (name, (REPORTERS,))
+                group = []
+                cr.evidence += 1
+                pos = cr.end = pm.end()
+                continue
         if not cr.names and cr.evidence == 0 and cr.outlet is None:
             # "新民晚报记者 唐闻宜": an outlet may open the credits, glued or spaced to a label.
-            om = _OUTLET_RE.match(text, p)
-            if om and _match_label(text, _SPACES.match(text, om.end()).end()):
+            om = _outlet_before_label(text, p)
+            if om:
                 cr.outlet = om.group()
                 pos = om.end()
                 continue

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import re
-from urllib.parse import urljoin
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urljoin
 
 import lxml.html
 from lxml import etree
+
 
 def collapse(text: str | None) -> str:
     """Collapse runs of whitespace (including full-width and NBSP) to one space and strip."""
