@@ -152,6 +152,8 @@ class RawPage:
     """ISO 8601 UTC."""
     site: str | None = None
     """Profile name."""
+    recheck: bool = False
+    """True when this was a conditional re-fetch of an archived article (--recheck)."""
 
 
 @dataclass

@@ -7,6 +7,7 @@ dropped items and records the raw page and a failure row, so nothing is lost.
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -14,13 +15,17 @@ from typing import Any
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
+from w3lib.url import canonicalize_url
 
 from parknews.extract import ExtractionError, SiteRules
 from parknews.items import Article, FetchFailure, RawPage
 from parknews.process import article_from_raw
+from parknews.profiles import COVERAGE_FIELDS
 from parknews.store import (
+    RUN_COUNTS,
     default_db_path,
     finish_run,
+    mark_deleted,
     open_db,
     save_article,
     save_failure,
@@ -57,10 +62,15 @@ class ExtractPipeline:
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, RawPage):
             return item
+        if item.recheck and item.status in (304, 404, 410):
+            return item  # not modified, or gone: the store pipeline records it
         if item.status >= 400:
             raise DropItem(f"fetch: HTTP {item.status}")
         if item.kind != "article":
             return item
+        ctype = item.headers.get("content-type", "")
+        if ctype and not any(t in ctype.lower() for t in ("html", "xml", "text/plain")):
+            raise DropItem(f"extract: not an HTML page (Content-Type {ctype})")
         try:
             article = article_from_raw(item, _rules_of(self.crawler))
         except ExtractionError as exc:
@@ -80,18 +90,21 @@ class ValidatePipeline:
 
 
 class StorePipeline:
-    """Writes pages, articles, failures and the run row, in batched transactions."""
+    """Writes pages, articles, failures and the run row, in batched transactions.
+
+    Each batch is one transaction holding both the raw pages and the records made
+    from them, so a crash never leaves an article without its page or half-written.
+    """
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         settings = crawler.settings
         self.db_path = settings.get("PARKNEWS_DB") or str(default_db_path())
         self.batch_size = settings.getint("PARKNEWS_BATCH_SIZE", 50)
+        self.run_id: int | None = settings.getint("PARKNEWS_RUN_ID") or None
         self.pending: list[Any] = []
-        self.counts = {
-            "pages_fetched": 0, "articles_new": 0, "articles_updated": 0, "articles_unchanged": 0,
-            "articles_failed": 0, "listing_pages": 0, "listing_failed": 0, "bytes": 0, "failures": 0,
-        }
+        self.counts = dict.fromkeys(RUN_COUNTS, 0)
+        self.coverage = dict.fromkeys(("new", *COVERAGE_FIELDS), 0)
         crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
@@ -104,8 +117,15 @@ class StorePipeline:
         spider = self.crawler.spider
         profile = getattr(spider, "profile", None)
         name = profile.name if profile else spider.name
-        args = {"start_urls": profile.start_urls if profile else [], "db": str(self.db_path)}
-        self.run_id = start_run(self.db, name, args)
+        if self.run_id is None:
+            args = {"start_urls": profile.start_urls if profile else [], "db": str(self.db_path)}
+            self.run_id = start_run(self.db, name, args)
+        else:
+            # A resumed run continues its own row and counts.
+            row = self.db["runs"].get(self.run_id)
+            for key in RUN_COUNTS:
+                self.counts[key] = row.get(key) or 0
+            self.coverage.update(json.loads(row.get("coverage") or "{}").get("counts", {}))
         self.crawler.stats.set_value("parknews/run_id", self.run_id)
         logger.info("parknews run %s: profile %s, archive %s", self.run_id, name, self.db_path)
 
@@ -127,6 +147,14 @@ class StorePipeline:
         with self.db.conn:
             for status, item, reason in batch:
                 self._write(status, item, reason)
+            self.db["runs"].update(self.run_id, self._run_fields())
+        for key, value in self.counts.items():
+            self.crawler.stats.set_value(f"parknews/{key}", value)
+
+    def _run_fields(self) -> dict[str, Any]:
+        new = self.coverage["new"]
+        shares = {f: round(self.coverage[f] / new, 4) for f in COVERAGE_FIELDS} if new else {}
+        return {**self.counts, "coverage": json.dumps({"shares": shares, "counts": self.coverage})}
 
     def _write(self, status: str, item: Any, reason: str | None) -> None:
         db, run_id, c = self.db, self.run_id, self.counts
@@ -134,10 +162,19 @@ class StorePipeline:
         if isinstance(raw, RawPage):
             c["pages_fetched"] += 1
             c["bytes"] += len(raw.body)
-            encoding = item.article.encoding if isinstance(item, ArticlePage) else None
-            save_page(db, raw, encoding=encoding, run_id=run_id)
             if raw.kind == "listing":
                 c["listing_pages"] += 1
+            if raw.recheck and raw.status == 304:
+                c["pages_not_modified"] += 1
+                c["articles_unchanged"] += 1
+                return
+            if raw.recheck and raw.status in (404, 410) and status == "ok":
+                # Gone from the site: mark the article, keep its last good page for re-extraction.
+                if mark_deleted(db, canonicalize_url(raw.url), run_id):
+                    c["articles_deleted"] += 1
+                return
+            encoding = item.article.encoding if isinstance(item, ArticlePage) else None
+            save_page(db, raw, encoding=encoding, run_id=run_id)
         if status == "dropped":
             stage, _, detail = (reason or "unknown: ").partition(": ")
             url = raw.url if isinstance(raw, RawPage) else getattr(item, "url", "?")
@@ -153,14 +190,27 @@ class StorePipeline:
         elif isinstance(item, ArticlePage):
             outcome = save_article(db, item.article, run_id)
             c[f"articles_{outcome}"] += 1
+            if outcome == "new":
+                self._count_coverage(item.article)
+
+    def _count_coverage(self, article: Article) -> None:
+        b = article.byline
+        present = {
+            "title": bool(article.title), "body": bool(article.body), "date": bool(article.published_at),
+            "byline": bool(b.reporters or b.correspondents or b.editors or b.photographers or b.outlet),
+        }
+        self.coverage["new"] += 1
+        for name, ok in present.items():
+            self.coverage[name] += int(ok)
 
     def close_spider(self) -> None:
         self.flush()
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         # Fires after close_spider, with the finish reason ("finished", "shutdown", ...).
+        self.counts["articles_skipped"] = self.crawler.stats.get_value("parknews/known_skipped", 0)
         self.flush()
-        for key, value in self.counts.items():
-            self.crawler.stats.set_value(f"parknews/{key}", value)
+        with self.db.conn:
+            self.db["runs"].update(self.run_id, self._run_fields())
         finish_run(self.db, self.run_id, reason, self.counts)
         self.db.close()

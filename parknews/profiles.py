@@ -22,6 +22,8 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 SITES_DIR = Path(__file__).parent / "sites"
+#: Fields whose coverage a run measures (share of new articles that have them).
+COVERAGE_FIELDS = ("title", "body", "date", "byline")
 
 
 class ProfileError(ValueError):
@@ -55,6 +57,14 @@ class SiteProfile:
     """Human name of the site."""
     selectors: SiteRules = field(default_factory=SiteRules)
     settings: SiteSettings = field(default_factory=SiteSettings)
+    feeds: list[str] = field(default_factory=list)
+    """RSS/Atom feeds and sitemaps (paths on the site, or URLs): more places to discover articles."""
+    stale_listing_pages: int = 1
+    """Incremental runs stop paginating a section after this many listing pages in a row
+    hold no article that is not archived yet."""
+    thresholds: dict[str, float] = field(default_factory=dict)
+    """Minimum share of a run's new articles with each field (title, body, date, byline);
+    below it the run warns and exits non-zero (a redesign broke extraction)."""
     path: Path | None = None
 
     def with_start_urls(self, urls: list[str]) -> SiteProfile:
@@ -69,6 +79,33 @@ class SiteProfile:
                 raise ProfileError(f"--start-url must be an http(s) URL, got {url!r}")
             hosts.append(parts.hostname)
         return replace(self, start_urls=list(urls), allowed_domains=list(dict.fromkeys(hosts)))
+
+    def listing_position(self, url: str) -> tuple[str, int] | None:
+        """(section, page number) of a listing URL whose pattern names them, else None.
+
+        listing_url may name groups ``section`` and ``page`` (page 1 may have no page
+        part): then pagination is walked in order and can stop early.
+        """
+        if self.listing_url is None or "page" not in self.listing_url.groupindex:
+            return None
+        match = self.listing_url.search(_path_query(url))
+        if match is None:
+            return None
+        groups = match.groupdict()
+        section = groups.get("section") or ""
+        return section, int(groups["page"]) if groups.get("page") else 1
+
+    def feed_urls(self) -> list[str]:
+        """Feed and sitemap URLs, paths resolved against each start URL's origin."""
+        urls = []
+        for feed in self.feeds:
+            if feed.startswith(("http://", "https://")):
+                urls.append(feed)
+                continue
+            for start in self.start_urls:
+                parts = urlsplit(start)
+                urls.append(f"{parts.scheme}://{parts.netloc}/{feed.lstrip('/')}")
+        return list(dict.fromkeys(urls))
 
     def is_article(self, url: str) -> bool:
         return bool(self.article_url.search(_path_query(url)))
@@ -142,6 +179,18 @@ def profile_from_dict(data: dict[str, Any], path: Path | None = None) -> SitePro
     unknown = set(sel) - {"title", "body", "date", "category", "meta", "related", "drop"}
     if unknown:
         raise ProfileError(f"{path}: unknown selector keys: {', '.join(sorted(unknown))}")
+    unknown = set(data) - {"name", "title", "start_urls", "allowed_domains", "article_url", "listing_url",
+                           "next_page", "feeds", "selectors", "settings", "incremental", "thresholds"}
+    if unknown:
+        raise ProfileError(f"{path}: unknown keys: {', '.join(sorted(unknown))}")
+    incremental = data.get("incremental") or {}
+    stale = incremental.get("stale_listing_pages", 1)
+    if not isinstance(stale, int) or stale < 1:
+        raise ProfileError(f"{path}: incremental.stale_listing_pages must be a positive integer")
+    thresholds = data.get("thresholds") or {}
+    bad = [k for k, v in thresholds.items() if k not in COVERAGE_FIELDS or not isinstance(v, (int, float)) or not 0 <= v <= 1]
+    if bad:
+        raise ProfileError(f"{path}: thresholds must map {', '.join(COVERAGE_FIELDS)} to numbers from 0 to 1 (bad: {', '.join(bad)})")
     st = data.get("settings") or {}
     unknown = set(st) - {"download_delay", "concurrency", "obey_robots", "autothrottle", "user_agent", "encoding"}
     if unknown:
@@ -167,6 +216,9 @@ def profile_from_dict(data: dict[str, Any], path: Path | None = None) -> SitePro
         next_page=data.get("next_page"),
         selectors=rules,
         settings=settings,
+        feeds=_str_list(data.get("feeds"), "feeds", path),
+        stale_listing_pages=stale,
+        thresholds={k: float(v) for k, v in thresholds.items()},
         path=path,
     )
 

@@ -44,5 +44,5 @@ def reextract_archive(db: sqlite_utils.Database, *, site: str | None = None, bat
                     counts["failed"] += 1
                     save_failure(db, url=raw.url, stage="reextract", reason=str(exc), run_id=None, site=raw.site)
                     continue
-                counts[save_article(db, article, run_id=row["run_id"])] += 1
+                counts[save_article(db, article, run_id=row["run_id"], revision=False)] += 1
     return counts

@@ -11,6 +11,7 @@ Tables:
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import os
 import sqlite3
@@ -181,21 +182,52 @@ def row_to_article(row: dict[str, Any]) -> Article:
 _JSON_FIELDS = {f.name for f in dataclasses.fields(Article) if f.default_factory is not dataclasses.MISSING}
 
 
-def save_article(db: sqlite_utils.Database, article: Article, run_id: int | None) -> str:
-    """Insert or update the article row; returns "new", "updated" or "unchanged"."""
+def content_hash(article: Article) -> str:
+    """Hash of the normalized text (title, body, date): what counts as a revision."""
+    text = "\n".join(" ".join((part or "").split()) for part in (article.title, article.body, article.published_at))
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def save_article(db: sqlite_utils.Database, article: Article, run_id: int | None, *, revision: bool = True) -> str:
+    """Insert or update the article row; returns "new", "updated" or "unchanged".
+
+    When the normalized text changed and ``revision`` is set (a re-crawl, not a
+    re-extraction), the previous version is kept in the revisions table.
+    """
     row = article_row(article)
+    new_hash = content_hash(article)
     existing = db.execute(
-        "SELECT title, body, published_at, first_seen_at FROM articles WHERE url = ?", [article.url]
+        "SELECT title, body, published_at, first_seen_at, content_hash, revision_count FROM articles WHERE url = ?",
+        [article.url],
     ).fetchone()
     stamp = now_iso()
-    row.update({"updated_at": stamp, "run_id": run_id})
+    row.update({"updated_at": stamp, "run_id": run_id, "content_hash": new_hash, "deleted_at": None})
     if existing is None:
-        row["first_seen_at"] = stamp
+        row.update(first_seen_at=stamp, revision_count=0)
         db["articles"].insert(row)
         return "new"
-    row["first_seen_at"] = existing[3]
+    old_title, old_body, old_published, first_seen, old_hash, revisions = existing
+    row["first_seen_at"] = first_seen
+    row["revision_count"] = revisions or 0
+    changed = old_hash != new_hash if old_hash else (old_title, old_body, old_published) != (article.title, article.body, article.published_at)
+    if changed and revision:
+        fields = [name for name, old, new in (("title", old_title, article.title), ("body", old_body, article.body),
+                                              ("published_at", old_published, article.published_at)) if old != new]
+        db["revisions"].insert({
+            "url": article.url, "run_id": run_id, "revised_at": stamp, "changed": json.dumps(fields),
+            "old_title": old_title, "old_body": old_body, "old_published_at": old_published,
+            "old_hash": old_hash, "new_hash": new_hash,
+        })
+        row["revision_count"] = row["revision_count"] + 1
     db["articles"].update(article.url, row)
-    return "unchanged" if (existing[0], existing[1], existing[2]) == (article.title, article.body, article.published_at) else "updated"
+    return "updated" if changed else "unchanged"
+
+
+def mark_deleted(db: sqlite_utils.Database, url: str, run_id: int | None) -> bool:
+    """Mark an archived article as gone from the site (404/410 on recheck); the row stays."""
+    cursor = db.execute("UPDATE articles SET deleted_at = ?, run_id = ? WHERE url = ? AND deleted_at IS NULL",
+                        [now_iso(), run_id, url])
+    return cursor.rowcount > 0
 
 
 def save_page(db: sqlite_utils.Database, page: RawPage, *, encoding: str | None, run_id: int | None) -> None:
@@ -225,6 +257,13 @@ def save_failure(
     db["failures"].insert(
         {"run_id": run_id, "url": url, "site": site, "stage": stage, "reason": reason[:1000], "status": status, "at": now_iso()}
     )
+
+
+#: Counters of a run row, kept by the store pipeline.
+RUN_COUNTS = (
+    "pages_fetched", "pages_not_modified", "articles_new", "articles_updated", "articles_unchanged",
+    "articles_failed", "articles_deleted", "articles_skipped", "listing_pages", "listing_failed", "bytes", "failures",
+)
 
 
 def start_run(db: sqlite_utils.Database, profile: str, args: dict[str, Any] | None = None) -> int:

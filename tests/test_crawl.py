@@ -29,9 +29,12 @@ def crawled(tmp_path_factory: pytest.TempPathFactory):
         args = ("crawl", "rentsh", "--db", str(db), "--start-url", site.url + "/", *FAST)
         first = run_cli(*args)
         first_requests = dict(site.requests)
+        site.requests.clear()
         second = run_cli(*args)
+        second_requests = dict(site.requests)
         base = site.url
-    return {"db": db, "first": first, "second": second, "requests": first_requests, "base": base, "tmp": tmp}
+    return {"db": db, "first": first, "second": second, "requests": first_requests,
+            "second_requests": second_requests, "base": base, "tmp": tmp}
 
 
 def _query(db: Path, sql: str, params: tuple = ()) -> list[tuple]:
@@ -79,12 +82,22 @@ def test_raw_pages_are_stored_for_articles_listings_and_failures(crawled) -> Non
 
 
 def test_run_rows_say_what_happened(crawled) -> None:
-    runs = _query(crawled["db"], "SELECT id, profile, finish_reason, articles_new, articles_unchanged, failures, finished_at FROM runs ORDER BY id")
+    runs = _query(crawled["db"], "SELECT id, profile, finish_reason, articles_new, articles_skipped, failures, finished_at FROM runs ORDER BY id")
     assert len(runs) == 2
-    (id1, profile, reason, new1, _, fail1, end1), (_, _, reason2, new2, unchanged2, _, _) = runs
+    (id1, profile, reason, new1, _, fail1, end1), (_, _, reason2, new2, skipped2, fail2, _) = runs
     assert (profile, reason, new1, fail1) == ("rentsh", "finished", len(ARTICLE_PATHS), 3)
     assert end1
-    assert (reason2, new2, unchanged2) == ("finished", 0, len(ARTICLE_PATHS))
+    # The second run knows every article (and the pages that answered 404 or held nothing).
+    assert (reason2, new2, fail2) == ("finished", 0, 1)  # only the 500 is tried again
+    assert 0 < skipped2 <= len(ARTICLE_PATHS)  # archived articles seen on the listings walked, not fetched
+
+
+def test_second_run_over_an_unchanged_site_fetches_no_archived_article(crawled) -> None:
+    fetched = {path for path in crawled["second_requests"] if "/post/" in path}
+    assert fetched == {"/index.php/post/99500.html"}  # the server error is worth another try
+    # Pagination stops after the first listing page that holds nothing new.
+    assert "/index.php/category-2_2.html" not in crawled["second_requests"]
+    assert crawled["second_requests"]["/index.php/category-2.html"] == 1
 
 
 def test_integrity_and_wal(crawled) -> None:

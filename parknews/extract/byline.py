@@ -71,7 +71,8 @@ _NAME_END = rf"(?=$|[\s、，,;；/／|丨)）\]】(（:：。.\d]|(?:{_MARKER_A
 _NAME = re.compile(
     rf"(?:[{_CJK}]{{1,6}}[·•・‧．][{_CJK}]{{1,8}}(?:[·•・‧．][{_CJK}]{{1,8}}){{0,3}}"  # 买买提·艾力
     rf"|[{_CJK}]{{2,4}}?"  # 唐闻宜: shortest run that ends at a name boundary
-    rf"|[A-Z][A-Za-z'’\-]+(?: [A-Z][A-Za-z'’.\-]+){{0,3}})"  # John Smith
+    rf"|[A-Z][A-Za-z'’\-]+(?: [A-Z][A-Za-z'’.\-]+){{0,3}}"  # John Smith
+    rf"|[A-Za-z][A-Za-z0-9_\-]{{2,19}})"  # zboygirl, ggjjzhzz: blog and forum handles
     + _NAME_END
 )
 
@@ -104,6 +105,10 @@ _NOT_NAMES: frozenset[str] = frozenset(
         # headings that start with a label word: 记者手记, 作者简介, 编辑推荐, 摄影作品
         "手记", "简介", "推荐", "作品", "观察", "感言", "专访", "调查", "札记", "笔记", "心得", "随笔",
         "大赛", "比赛", "培训", "队伍", "招募", "风采", "节日", "手册", "说明", "须知", "寄语",
+        # info-line words after an empty label ("作者：  发布时间：…", "编辑 发表于:…")
+        "发表于", "发布于", "发表", "发布", "时间", "日期", "来源", "出处", "阅读", "评论", "浏览", "点击",
+        "字号", "打印", "关闭", "分享", "收藏", "转载", "投稿", "纠错", "更新", "修改", "删除", "回复", "查看",
+        "size", "width", "height", "color", "style", "class", "align", "none", "null", "undefined",
     }
 )
 
@@ -358,11 +363,16 @@ def _after_lead(line: str, start: int, lead: re.Match[str]) -> BylineMatch | Non
 
 
 def match_byline(line: str) -> BylineMatch | None:
-    """Recognise a byline/dateline at the start or as the whole of one paragraph."""
+    """Recognise a byline/dateline at the start or as the whole of one paragraph, or bracketed
+    credits closing it ("…。（姚峰 上海报道）", returned with ``whole_line`` False)."""
     start = _LEADING_JUNK.match(line).end()
-    if start >= len(line) or _NOT_BYLINE.match(line, start):
+    if start >= len(line):
         return None
-    found = _match_lead(line, start) or _match_bracketed(line, start) or _match_bare(line, start)
+    if _NOT_BYLINE.match(line, start):
+        found = _match_syndicated(line, start)
+    else:
+        found = _match_lead(line, start) or _match_bracketed(line, start) or _match_bare(line, start)
+    found = found or _match_trailing(line, start)
     if found is None:
         return None
     if found.whole_line:
@@ -380,6 +390,37 @@ def _match_lead(line: str, start: int) -> BylineMatch | None:
             if found:
                 return found
     return None
+
+
+def _match_syndicated(line: str, start: int) -> BylineMatch | None:
+    """"据新华社拉萨电（记者 格桑边觉）…": a republished wire story keeps its reporter. Only with
+    credits: "据新华社报道" and a bare "据新华社北京电" attribute a source, not a writer."""
+    if line[start] != "据":
+        return None
+    for lead in _LEADS:
+        m = lead.match(line, start + 1)
+        if m:
+            found = _after_lead(line, start, m)
+            if found and any(getattr(found.byline, role) for role in _ROLE_FIELDS):
+                return found
+    return None
+
+
+# Credits in brackets at the very end of a paragraph: "…（姚峰 上海报道）", "…。(记者 张三)".
+_TRAILING_CREDIT = re.compile(r"[(（][^()（）]{2,40}[)）][\s。.]*$")
+
+
+def _match_trailing(line: str, start: int) -> BylineMatch | None:
+    m = _TRAILING_CREDIT.search(line, start)
+    if m is None or m.start() <= start:
+        return None  # a line that is only the bracket is _match_bracketed's
+    cr = _read_credits(line, m.start() + 1)
+    close = _SPACES.match(line, cr.end).end()
+    if not (cr.resolved and cr.evidence and close < len(line) and line[close] in _CLOSE):
+        return None
+    if not _TRAILING.fullmatch(line, close + 1):
+        return None
+    return BylineMatch(_to_byline(cr, line[m.start() : close + 1]), m.start(), len(line.rstrip()), False)
 
 
 def _match_bracketed(line: str, start: int) -> BylineMatch | None:
@@ -437,3 +478,38 @@ def merge_bylines(*parts: Byline) -> Byline:
             raws.append(part.raw)
     merged.raw = " | ".join(raws) or None
     return merged
+
+
+# Where a credit label may start inside a line: its start, or after a space, a bar or a bracket.
+_TOKEN_BEFORE = frozenset(" \t|｜丨【[(（,，;；")
+
+
+def find_credits(line: str) -> Byline:
+    """Credits anywhere in one info line: "来源：新华网 作者：张三 编辑：李四",
+    "02日14:25 作者： 赵婕", "作者:zboygirl 阅读(1660) 评论(5)".
+
+    A label counts at the start of the line or after a space, bar or bracket, and only with a
+    separator after it ("作者：", "文/", "记者 ") unless a surname follows ("记者龚雯"); 来源 and
+    other source fields are not credits. Returns an empty Byline when the line names nobody.
+    """
+    parts: list[Byline] = []
+    i = 0
+    while i < len(line):
+        if i and line[i - 1] not in _TOKEN_BEFORE:
+            i += 1
+            continue
+        found = _match_label(line, i)
+        if found is None or _NOT_BYLINE.match(line, i):
+            i += 1
+            continue
+        label = found[0]
+        cr = _read_credits(line, i)
+        if not cr.names:
+            i = label.end()
+            continue
+        if not _LABEL_SEPARATED.search(label.group()) and not _looks_like_name(cr.names[0][0]):
+            i = label.end()  # "记者了解到", "编辑部": a word, not a credit
+            continue
+        parts.append(_to_byline(cr, line[i : cr.end].strip()))
+        i = max(cr.end, i + 1)
+    return merge_bylines(*parts) if parts else Byline()

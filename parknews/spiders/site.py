@@ -1,14 +1,24 @@
 """One spider for every site: a profile says where to start and which links to follow.
 
-It only finds and fetches pages: listing pages, their pagination, and article pages.
-Every response (and every fetch failure) goes to the pipelines as an item;
-extraction happens there.
+It only finds and fetches pages: listing pages, their pagination, feeds, and
+article pages. Every response (and every fetch failure) goes to the pipelines as
+an item; extraction happens there.
+
+Incremental by default: article URLs already in the archive are not fetched again,
+and when the profile's listing pattern names ``section`` and ``page`` groups,
+pagination is walked in order and stops after ``stale_listing_pages`` pages in a
+row that hold nothing new. ``full=1`` walks every listing page; ``recheck=DAYS``
+re-fetches recent articles with conditional requests.
 """
 
 from __future__ import annotations
 
+import json
+import re
+import sqlite3
 from collections.abc import AsyncIterator, Iterator
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 from urllib.parse import urldefrag, urlsplit
 
@@ -17,9 +27,13 @@ from scrapy.crawler import Crawler
 from scrapy.http import Request, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
+from w3lib.url import canonicalize_url
 
 from parknews.items import FetchFailure, RawPage
 from parknews.profiles import SiteProfile, load_profile
+from parknews.store import default_db_path
+
+_FEED_LINK = re.compile(rb"<(?:loc|link|guid)[^>]*>\s*(?:<!\[CDATA\[)?\s*(https?://[^<\]\s]+)", re.I)
 
 
 def _split_urls(value: str | list[str] | None) -> list[str]:
@@ -30,20 +44,40 @@ def _split_urls(value: str | list[str] | None) -> list[str]:
     return list(value)
 
 
+def _flag(value: Any) -> bool:
+    return str(value).lower() in ("1", "true", "yes", "on")
+
+
 class SiteSpider(scrapy.Spider):
-    """Crawl the site a profile describes. Arguments: profile=NAME|PATH, start_url=URL[,URL]."""
+    """Crawl the site a profile describes.
+
+    Arguments (``-a``): profile=NAME|PATH, start_url=URL[,URL], full=1, recheck=DAYS.
+    """
 
     name = "site"
 
-    def __init__(self, profile: str | SiteProfile | None = None, start_url: str | list[str] | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        profile: str | SiteProfile | None = None,
+        start_url: str | list[str] | None = None,
+        full: Any = False,
+        recheck: Any = None,
+        **kwargs: Any,
+    ):
         super().__init__(**kwargs)
         if profile is None:
             raise ValueError("the site spider needs a profile: scrapy crawl site -a profile=rentsh")
         self.profile = profile if isinstance(profile, SiteProfile) else load_profile(profile)
+        self.original_domains = list(self.profile.allowed_domains)
         urls = _split_urls(start_url)
         if urls:
             self.profile = self.profile.with_start_urls(urls)
         self.allowed_domains = list(self.profile.allowed_domains)
+        self.full = _flag(full)
+        self.recheck_days = float(recheck) if recheck not in (None, "") else None
+        self.known: set[str] = set()
+        self.requested: set[str] = set()
+        self.skipped: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SiteSpider:
@@ -60,29 +94,131 @@ class SiteSpider(scrapy.Spider):
         for key, value in overrides.items():
             if value is not None:
                 crawler.settings.set(key, value, priority="spider")
+        spider.db_path = Path(crawler.settings.get("PARKNEWS_DB") or default_db_path())
         return spider
 
-    async def start(self) -> AsyncIterator[Any]:
-        for url in self.profile.start_urls:
-            kind = "article" if self.profile.is_article(url) else "listing"
-            yield self._request(url, kind)
+    # --- state from the archive ----------------------------------------------------
 
-    def _request(self, url: str, kind: str) -> Request:
-        callback = self.parse_article if kind == "article" else self.parse_listing
-        return Request(url, callback=callback, errback=self.on_error, meta={"kind": kind}, priority=1 if kind == "article" else 0)
+    def _archive_rows(self, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+        if not self.db_path.exists():
+            return []
+        conn = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True, timeout=30)
+        try:
+            return conn.execute(sql, params).fetchall()
+        except sqlite3.OperationalError:
+            return []  # an archive from before these tables: nothing known yet
+        finally:
+            conn.close()
+
+    def _load_known(self) -> None:
+        """Article URLs this site already has: archived, or fetched with a final answer (4xx, empty)."""
+        rows = self._archive_rows(
+            "SELECT url FROM articles WHERE site = ? UNION "
+            "SELECT url FROM pages WHERE site = ? AND kind = 'article' AND status < 500",
+            [self.profile.name, self.profile.name],
+        )
+        self.known = {canonicalize_url(url) for (url,) in rows}
+
+    def _recheck_requests(self) -> Iterator[Request]:
+        since = (datetime.now(timezone.utc) - timedelta(days=self.recheck_days or 0)).date().isoformat()
+        rows = self._archive_rows(
+            "SELECT a.url, p.url, p.headers FROM articles a LEFT JOIN pages p ON p.final_url = a.url OR p.url = a.url "
+            "WHERE a.site = ? AND a.deleted_at IS NULL AND coalesce(a.published_at, a.first_seen_at) >= ? "
+            "GROUP BY a.url ORDER BY a.url",
+            [self.profile.name, since],
+        )
+        for article_url, page_url, headers_json in rows:
+            headers = json.loads(headers_json or "{}")
+            conditional = {}
+            if headers.get("etag"):
+                conditional["If-None-Match"] = headers["etag"]
+            if headers.get("last-modified"):
+                conditional["If-Modified-Since"] = headers["last-modified"]
+            url = self._rehost(page_url or article_url)
+            yield Request(
+                url, callback=self.parse_article, errback=self.on_error, headers=conditional, dont_filter=True,
+                meta={"kind": "article", "recheck": True, "handle_httpstatus_list": [304, 404, 410]},
+            )
+
+    def _rehost(self, url: str) -> str:
+        """A URL of the original site, moved to the mirror the profile was pointed at."""
+        parts = urlsplit(url)
+        if parts.hostname in self.original_domains and parts.hostname not in self.allowed_domains:
+            start = urlsplit(self.profile.start_urls[0])
+            return parts._replace(scheme=start.scheme, netloc=start.netloc).geturl()
+        return url
+
+    # --- crawling ------------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[Any]:
+        self._load_known()
+        self.crawler.stats.set_value("parknews/known_articles", len(self.known))
+        if self.recheck_days is not None:
+            for request in self._recheck_requests():
+                yield request
+        for url in self.profile.start_urls:
+            if self.profile.is_article(url):
+                yield self._article_request(url, force=True)
+            else:
+                yield self._listing_request(url, stale_run=0)
+        for url in self.profile.feed_urls():
+            yield Request(url, callback=self.parse_feed, errback=self.on_error, meta={"kind": "listing"})
+
+    def _listing_request(self, url: str, stale_run: int) -> Request:
+        return Request(url, callback=self.parse_listing, errback=self.on_error,
+                       meta={"kind": "listing", "stale_run": stale_run})
+
+    def _article_request(self, url: str, force: bool = False) -> Request | None:
+        key = canonicalize_url(url)
+        if not force and (key in self.known or key in self.requested):
+            if key in self.known and key not in self.skipped:
+                self.skipped.add(key)
+                self.crawler.stats.set_value("parknews/known_skipped", len(self.skipped))
+            return None
+        self.requested.add(key)
+        return Request(url, callback=self.parse_article, errback=self.on_error, meta={"kind": "article"}, priority=1)
 
     def parse_listing(self, response: Response) -> Iterator[Any]:
         yield self._raw(response, "listing")
         if not isinstance(response, TextResponse):
             return
+        here = self.profile.listing_position(response.url)
+        new_articles = 0
+        listings: list[str] = []
         for url in self._links(response):
             if self.profile.is_article(url):
-                yield self._request(url, "article")
+                request = self._article_request(url)
+                if request is not None:
+                    new_articles += 1
+                    yield request
             elif self.profile.is_listing(url):
-                yield self._request(url, "listing")
+                listings.append(url)
         if self.profile.next_page:
-            for href in response.css(f"{self.profile.next_page}::attr(href)").getall():
-                yield self._request(response.urljoin(href), "listing")
+            listings += [response.urljoin(h) for h in response.css(f"{self.profile.next_page}::attr(href)").getall()]
+        stale_run = 0 if new_articles else response.meta.get("stale_run", 0) + 1
+        for url in dict.fromkeys(listings):
+            if self._follow_listing(here, self.profile.listing_position(url), stale_run):
+                yield self._listing_request(url, stale_run)
+
+    def _follow_listing(self, here: tuple[str, int] | None, there: tuple[str, int] | None, stale_run: int) -> bool:
+        if there is None:
+            return True  # the pattern has no page numbers: follow every listing link
+        section, page = there
+        if here is None or section != here[0]:
+            return page == 1  # enter another section at its first page
+        if page != here[1] + 1:
+            return False  # pagination is walked one page at a time
+        return self.full or stale_run < self.profile.stale_listing_pages
+
+    def parse_feed(self, response: Response) -> Iterator[Any]:
+        """RSS, Atom or sitemap XML: article links are discovered like a listing's."""
+        yield self._raw(response, "listing")
+        for raw_url in _FEED_LINK.findall(response.body):
+            url = self._rehost(raw_url.decode("utf-8", "replace").strip())
+            if self.profile.is_article(url) and urlsplit(url).hostname in self.allowed_domains:
+                request = self._article_request(url)
+                if request is not None:
+                    yield request
 
     def parse_article(self, response: Response) -> Iterator[Any]:
         yield self._raw(response, "article")
@@ -107,6 +243,7 @@ class SiteSpider(scrapy.Spider):
             kind=kind,
             fetched_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
             site=self.profile.name,
+            recheck=bool(response.meta.get("recheck")),
         )
 
     def on_error(self, failure: Failure) -> Iterator[Any]:
@@ -115,11 +252,11 @@ class SiteSpider(scrapy.Spider):
         if failure.check(HttpError):
             yield self._raw(failure.value.response, kind)
             return
-        robots = "robots.txt" in failure.getErrorMessage()
+        message = failure.getErrorMessage()
         yield FetchFailure(
             url=request.url,
             kind=kind,
-            stage="robots" if robots else "fetch",
-            reason=f"{failure.type.__name__}: {failure.getErrorMessage()}"[:500],
+            stage="robots" if "robots.txt" in message else "fetch",
+            reason=f"{failure.type.__name__}: {message}"[:500],
             site=self.profile.name,
         )

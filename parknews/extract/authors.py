@@ -1,0 +1,466 @@
+"""Who wrote the article, from the page around it, for pages whose text carries no byline.
+
+``find_authors`` is a cascade, most trustworthy first; the first source that names an author
+wins (editors met on the way are kept with it):
+
+1. the caller's info lines under the headline ("作者：X", "记者 X", "文/X", "[ X ] 来源：…");
+2. JSON-LD ``author`` of an article object;
+3. labelled short texts next to the headline: "作者：" text or an author/writer/zuozhe class;
+4. ``<meta name="author">`` and its kin (``article:author``, ``byl``, ``citation_author``…);
+5. the CMS record in comments (:class:`parknews.extract.dates.PageClues`);
+6. labelled short texts further away, in the article's own area (a blog entry's foot);
+7. "posted by" lines: "X 发表于 2005-9-15", "由X张贴 @ 2005-03-21", "2005/03/15 22:36:13 by X";
+8. a line of names alone in the essay header, between the title and the text ("胡平").
+
+Like the date finder, it never reads page chrome (sidebars, footers, navigation, comments,
+related lists) and never a list of other articles; site names, URLs, 佚名/admin/本站 and
+organisations name nobody. 编辑/责任编辑 go to ``editors``; 来源 is never an author.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from lxml import etree
+from lxml.html import HtmlElement
+
+from parknews.extract.byline import (
+    _COMMON_SURNAMES,
+    _COMPOUND_SURNAMES,
+    _NOT_NAMES,
+    _is_person,
+    find_credits,
+    merge_bylines,
+    parse_credit_field,
+)
+from parknews.extract.dates import (
+    _SKIP_TAGS,
+    PageClues,
+    _class_words,
+    _element_text,
+    _in_dated_list,
+    _is_chrome,
+    _is_sentence_text,
+    find_headline,
+    parse_datetime,
+)
+from parknews.extract.page import Page, collapse
+from parknews.items import Byline
+
+_AUTHOR_ROLES = ("reporters", "correspondents", "photographers")
+
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff"
+
+# Meta tags that name the author, best first (keys as page.meta stores them: lower-cased).
+_META_KEYS: tuple[str, ...] = (
+    "citation_author",  # Highwire/Google Scholar tags of journal pages
+    "citation_authors",
+    "dc.creator",  # Dublin Core
+    "dcterms.creator",
+    "article:author",  # Open Graph (often a profile URL: skipped)
+    "byl",  # "By X" of news CMSes
+    "sailthru.author",
+    "parsely-author",
+    "author",
+    "weibo:article:author",
+)
+
+# JSON-LD types whose author is the article's.
+_JSONLD_TYPES: frozenset[str] = frozenset(
+    {
+        "article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle", "blogposting",
+        "webpage", "report", "liveblogposting", "socialmediaposting", "techarticle", "scholarlyarticle",
+        "creativework", "opinionnewsarticle",
+    }
+)
+
+# class/id words of elements that hold the author (or a labelled credit): <span class="author">,
+# <div id="zuozhe">, <em class="writer">; editor and source elements are credits of other kinds.
+_AUTHOR_CLASS = re.compile(r"author|writer|zuozhe|byline|reporter|jizhe|\bzz\b", re.I)
+_EDITOR_CLASS = re.compile(r"editor|bianji|zbj|\bzrbj\b", re.I)
+
+# A credit label somewhere in a short text: worth parsing.
+_LABEL_HINT = re.compile(r"作者|记者|通讯员|撰稿|撰文|执笔|文\s*[/／|丨:：]|摄影|编辑|责编")
+
+# Longest text read as one info line or labelled element.
+_MAX_LINE = 80
+
+# "Posted by" forms of forums and blogs. Each needs the post's date in the same line.
+_HANDLE = rf"[A-Za-z][A-Za-z0-9_.\-]{{1,19}}|[{_CJK}][{_CJK}A-Za-z0-9_]{{1,9}}"
+_POSTED: tuple[re.Pattern[str], ...] = (
+    # ggjjzhzz 发表于 2005-9-15 11:46:00 (Discuz, phpwind, blogs)
+    re.compile(rf"(?:^|(?<=\s))(?P<name>{_HANDLE})\s*(?:发表于|发表在|发布于|发帖于)\s*[:：]?\s*(?=\d{{4}}\s*[-/.年])"),
+    # 由海姑娘张贴 @ 2005-03-21 01:20:44 (wenxuecity, Blogger zh)
+    re.compile(rf"由\s*(?P<name>{_HANDLE}?)\s*(?:张贴|发表|发布|上传)(?:于|在)?\s*[@＠]?\s*(?=\d{{4}}\s*[-/.年])"),
+    # 发布时间 2005/03/15 22:36:13 by duscha; Posted by X at 10:56 am
+    re.compile(rf"(?:^|(?<=\s))(?:[Pp]osted\s+)?[Bb]y\s+(?P<name>{_HANDLE})(?=$|[\s〓|,，])"),
+    # 张贴者：X, 发帖人：X, 博主：X, 楼主：X
+    re.compile(rf"(?:张贴者|发帖人|发贴人|博主|楼主)\s*[:：]\s*(?P<name>{_HANDLE})"),
+)
+
+# An info line of the "日期 [ 作者 ] 来源：[ 报名 ]" kind (portal templates): the bracketed
+# name right before 来源.
+_BRACKET_BEFORE_SOURCE = re.compile(rf"[\[【]\s*(?P<name>[{_CJK}]{{2,4}}(?:\s+[{_CJK}]{{2,4}}){{0,2}})\s*[\]】]\s*(?:来源|稿源)\s*[:：]")
+
+# One to three person names alone on a line: "胡平", "赵延东、风笑天", "宋怡 杨志华".
+_NAME_LINE = re.compile(rf"^[{_CJK}]{{2,4}}(?:\s*[、，,\s]\s*[{_CJK}]{{2,4}}){{0,2}}$")
+_NAME_SPLIT = re.compile(r"\s*[、，,\s]\s*")
+# Header words that look like a name (start with a surname character) but are not one.
+_HEADER_WORDS: frozenset[str] = frozenset(
+    {
+        "全文", "正文", "原文", "译文", "前言", "引言", "摘要", "导读", "概述", "简介", "目录", "附件", "图片",
+        "视频", "音频", "返回", "打印", "关闭", "分享", "收藏", "评论", "阅读", "点击", "文章", "文字", "文化",
+        "时间", "时事", "方案", "方法", "安全", "关于", "于是", "万元", "明天", "明星", "周末", "周刊", "高清",
+        "图文", "史料", "程序", "单位", "包括", "成果", "江南", "黄金", "金融", "石油", "龙头", "和谐", "路线",
+    }
+)
+# How many short lines before the article text form its header (title, author, subtitle).
+_HEADER_LINES = 5
+# How many lines back a "Name：title" headline may be, to vouch for a pen name ("茉莉").
+_VOUCH_LINES = 14
+
+
+def find_authors(
+    page: Page,
+    title_el: HtmlElement | None,
+    info_lines: Sequence[str],
+    *,
+    clues: PageClues | None = None,
+) -> Byline:
+    """The article's authors from the page around its text; an empty Byline when none is named.
+
+    ``title_el`` is the headline element (None: found here as the date finder finds it),
+    ``info_lines`` the texts of the info line(s) under it, ``clues`` what
+    :func:`parknews.extract.dates.collect_clues` read before the page was stripped. Reads the
+    page tree as it is, so call it before the article block is cut out and cleaned.
+    """
+    headline = title_el if title_el is not None and title_el.getparent() is not None else find_headline(page)
+    ctx = _Context(page, headline)
+    editors: list[Byline] = []
+    for source in (
+        lambda: [find_credits(line) for line in info_lines] + [_bracketed_name(line) for line in info_lines],
+        lambda: [_from_jsonld(page)],
+        lambda: _labelled_elements(ctx, near=True),
+        lambda: [_from_meta(page)],
+        lambda: [_from_clues(clues)],
+        lambda: _labelled_elements(ctx, near=False),
+        lambda: _posted_by(ctx),
+        lambda: [_name_line(ctx)],
+    ):
+        found = merge_bylines(*source())
+        if _has_author(found):
+            return merge_bylines(found, *editors)
+        if found.editors:
+            editors.append(Byline(editors=found.editors, raw=found.raw))
+    return merge_bylines(*editors) if editors else Byline()
+
+
+def _has_author(byline: Byline) -> bool:
+    return any(getattr(byline, role) for role in _AUTHOR_ROLES)
+
+
+# ---------------------------------------------------------------- structured sources
+
+
+def _from_jsonld(page: Page) -> Byline:
+    for obj in page.jsonld:
+        types = obj.get("@type")
+        names = [types] if isinstance(types, str) else [t for t in types if isinstance(t, str)] if isinstance(types, list) else []
+        if not any(t.lower() in _JSONLD_TYPES for t in names):
+            continue
+        people = [n for n in _jsonld_names(obj.get("author")) if _usable_value(n, page)]
+        if people:
+            return _credit("作者", people)
+    return Byline()
+
+
+def _jsonld_names(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, list):
+        for item in value:
+            yield from _jsonld_names(item)
+    elif isinstance(value, dict):
+        kind = value.get("@type")
+        if isinstance(kind, str) and kind.lower() in ("organization", "newsmediaorganization", "corporation"):
+            return
+        if isinstance(value.get("name"), str):
+            yield value["name"]
+
+
+def _from_meta(page: Page) -> Byline:
+    for key in _META_KEYS:
+        value = page.meta.get(key)
+        if value and _usable_value(value, page):
+            return _credit("作者", [value])
+    return Byline()
+
+
+def _from_clues(clues: PageClues | None) -> Byline:
+    if clues is None:
+        return Byline()
+    return _credit("作者", clues.authors) if clues.authors else Byline()
+
+
+def _usable_value(value: str, page: Page) -> bool:
+    """Not a URL, not an e-mail, not the site's own name."""
+    value = collapse(value)
+    if not value or re.search(r"https?://|www\.|@|\.(?:com|cn|net|org)\b", value, re.I):
+        return False
+    site_names = {collapse(page.meta.get(k) or "") for k in ("og:site_name", "application-name", "sitename")}
+    if value in site_names:
+        return False
+    title = page.title_tag or ""
+    # "标题_栏目_网站名": a value that is one of the title's trailing parts is the site's name.
+    parts = [p for p in re.split(r"\s*[-_|–—]\s*", title) if p]
+    return not (len(parts) > 1 and value in parts[1:])
+
+
+def _credit(label: str, values: Sequence[str]) -> Byline:
+    """Author values of a field: each may hold several names ("宋怡 杨志华", "赵  培")."""
+    parts = [parse_credit_field(label, _join_spaced_name(collapse(v))) for v in values]
+    return merge_bylines(*parts) if parts else Byline()
+
+
+def _join_spaced_name(value: str) -> str:
+    """"赵  培" (a two-character name padded to line up with three-character ones) is one name."""
+    tokens = value.split()
+    if len(tokens) == 2 and all(len(t) == 1 and re.match(f"[{_CJK}]", t) for t in tokens):
+        return "".join(tokens)
+    return value
+
+
+# ---------------------------------------------------------------- the page tree
+
+
+@dataclass
+class _Line:
+    """One piece of text in document order: an element's text or a child's tail."""
+
+    text: str
+    el: HtmlElement
+    """The element holding the text (for a tail: the parent)."""
+    after_img: bool
+    """An image stands between the previous piece and this one."""
+    in_link: bool
+
+
+class _Context:
+    """The page's elements and text pieces, computed once."""
+
+    def __init__(self, page: Page, headline: HtmlElement | None) -> None:
+        body = page.tree.find("body")
+        self.root = body if body is not None else page.tree
+        self.page = page
+        self.headline = headline
+        self.elements = [el for el in self.root.iter() if isinstance(el.tag, str)]
+        self.index = {el: i for i, el in enumerate(self.elements)}
+        self.anchor = self.index.get(headline) if headline is not None else None
+        self._lines: list[_Line] | None = None
+        self._chrome: dict[HtmlElement, bool] = {}
+        self._lists: dict[etree._Element, bool] = {}
+
+    def lines(self) -> list[_Line]:
+        if self._lines is None:
+            self._lines = list(_walk_lines(self.root))
+        return self._lines
+
+    def excluded(self, el: HtmlElement) -> bool:
+        """Page chrome, or a list of other articles: never a source of authors."""
+        lineage = [el, *el.iterancestors()]
+        if self.headline is not None:
+            keep = set(self.headline.iterancestors())
+            lineage = [a for a in lineage if a not in keep]
+        for a in lineage:
+            if a not in self._chrome:
+                self._chrome[a] = _is_chrome(a)
+            if self._chrome[a]:
+                return True
+        return _in_dated_list(lineage, "+08:00", self._lists)
+
+    def distance(self, el: HtmlElement) -> tuple[int, int]:
+        """Sort key: below the headline first, then nearer; document order without one."""
+        i = self.index.get(el, 0)
+        if self.anchor is None:
+            return (0, i)
+        return (int(i < self.anchor), abs(i - self.anchor))
+
+
+def _walk_lines(root: HtmlElement) -> Iterator[_Line]:
+    state = {"img": False}
+
+    def walk(el: HtmlElement, in_link: bool) -> Iterator[_Line]:
+        tag = el.tag.lower() if isinstance(el.tag, str) else ""
+        if not tag or tag in _SKIP_TAGS:
+            return
+        if tag == "img":
+            state["img"] = True
+        link = in_link or tag == "a"
+        text = collapse(el.text)
+        if text:
+            yield _Line(text, el, state["img"], link)
+            state["img"] = False
+        for child in el:
+            yield from walk(child, link)
+            tail = collapse(child.tail)
+            if tail:
+                yield _Line(tail, el, state["img"], in_link)
+                state["img"] = False
+
+    yield from walk(root, False)
+
+
+def _labelled_elements(ctx: _Context, *, near: bool) -> list[Byline]:
+    """Credits of short elements: a "作者：" label in the text, or an author-class element.
+    ``near``: only within a few elements of the headline (the info area); else anywhere in
+    the page outside the chrome, nearest first."""
+    found: list[tuple[tuple[int, int], Byline]] = []
+    for el in ctx.elements:
+        tag = el.tag.lower()
+        if tag in _SKIP_TAGS or tag in ("html", "body"):
+            continue
+        names = _class_words(el)
+        author_class = bool(_AUTHOR_CLASS.search(names))
+        editor_class = bool(_EDITOR_CLASS.search(names))
+        if len(el.text_content()) > _MAX_LINE * 2:
+            continue
+        text = _element_text(el)
+        if not text or len(text) > _MAX_LINE:
+            continue
+        labelled = bool(_LABEL_HINT.search(text))
+        if not (labelled or author_class or editor_class):
+            continue
+        key = ctx.distance(el)
+        if near and (ctx.anchor is None or key[1] > 12):
+            continue
+        if ctx.excluded(el):
+            continue
+        byline = find_credits(text) if labelled else Byline()
+        if not _has_author(byline) and not byline.editors and (author_class or editor_class):
+            # <span class="author">张三</span>: the class is the label.
+            value = re.sub(r"^\s*(?:作者|来源|编辑|责任编辑)\s*[:：]\s*", "", text)
+            if len(value) <= 30 and not re.search(r"来源|稿源|出处", text):
+                byline = parse_credit_field("作者" if author_class else "编辑", value)
+        if _has_author(byline) or byline.editors:
+            found.append((key, byline))
+    found.sort(key=lambda t: t[0])
+    # The nearest element that names an author; editors of elements as near come along.
+    authors = [b for _, b in found if _has_author(b)]
+    if authors:
+        return [authors[0]]
+    return [b for _, b in found[:1]]
+
+
+def _bracketed_name(line: str) -> Byline:
+    """"2004年7月16日08:19 [ 黄宇 ] 来源：[ 国际金融报 ]": the name in brackets before 来源."""
+    m = _BRACKET_BEFORE_SOURCE.search(line)
+    if m is None or parse_datetime(line) is None:
+        return Byline()
+    names = [n for n in m["name"].split() if _surname_like(n) and _is_person(n)]
+    return Byline(reporters=names, raw=m.group()) if names else Byline()
+
+
+def _posted_by(ctx: _Context) -> list[Byline]:
+    """"X 发表于 <date>", "由X张贴 @ <date>", "<date> by X" in a short line outside the chrome."""
+    found: list[tuple[tuple[int, int], Byline]] = []
+    for line in ctx.lines():
+        text = line.text
+        if len(text) > 100 or parse_datetime(text) is None and "by" not in text.lower():
+            continue
+        for pattern in _POSTED:
+            m = pattern.search(text)
+            if m is None:
+                continue
+            name = m["name"]
+            if name in _NOT_NAMES or not _is_person(name) or parse_datetime(text) is None:
+                continue
+            if ctx.excluded(line.el):
+                break
+            found.append((ctx.distance(line.el), Byline(reporters=[name], raw=m.group().strip())))
+            break
+    found.sort(key=lambda t: t[0])
+    return [found[0][1]] if found else []
+
+
+def _name_line(ctx: _Context) -> Byline:
+    """Names alone on a line in the essay header: title, author, subtitle, then the text.
+
+    Reprinted essays and columns ("犬儒病 / 胡平 / ——当代中国的精神危机") put the author's
+    name on its own line between the title and the text. Only the few short lines right before
+    the article text are read, a name line must not be a link or follow a picture (a portrait's
+    caption), and each name must look like one: a common surname, or the pen name the headline
+    opens with ("茉莉：我是怎样卷入八九民运的")."""
+    lines = ctx.lines()
+    start = _text_start(ctx, lines)
+    if start is None:
+        return Byline()
+    for j in range(start - 1, max(0, start - _HEADER_LINES) - 1, -1):
+        line = lines[j]
+        names = _names_of_line(line.text)
+        if names and j > 0 and not (line.in_link or line.after_img or ctx.excluded(line.el)):
+            vouched = {n for n in names if _headline_opens_with(n, lines[max(0, j - _VOUCH_LINES) : j], ctx)}
+            if all(_surname_like(n) or n in vouched for n in names):
+                return Byline(reporters=names, raw=line.text)
+            return Byline()
+        if not _header_line(line.text):
+            return Byline()
+    return Byline()
+
+
+def _header_line(text: str) -> bool:
+    """Header lines that may stand between the author's name and the text: a subtitle
+    ("——对文化革命的政治心理学分析"), a section heading ("一、理解文革…"), a repeated title."""
+    return len(text) <= 40 and not _is_sentence_text(text)
+
+
+def _names_of_line(text: str) -> list[str]:
+    text = collapse(text)
+    if not _NAME_LINE.match(text):
+        return []
+    names = [n for n in _NAME_SPLIT.split(text) if n]
+    if any(n in _HEADER_WORDS or n in _NOT_NAMES or not _is_person(n) for n in names):
+        return []
+    return names
+
+
+def _surname_like(name: str) -> bool:
+    return bool(name) and (name.startswith(_COMPOUND_SURNAMES) or (name[0] in _COMMON_SURNAMES and len(name) <= 3))
+
+
+def _headline_opens_with(name: str, before: Sequence[_Line], ctx: _Context) -> bool:
+    """The page's headline, or a title line above, reads "name：…" (a column's pen name)."""
+    texts = [line.text for line in before]
+    if ctx.headline is not None:
+        texts.append(collapse(ctx.headline.text_content()))
+    if ctx.page.title_tag:
+        texts.append(ctx.page.title_tag)
+    return any(re.match(rf"\s*{re.escape(name)}\s*[:：]", t) for t in texts)
+
+
+def _text_start(ctx: _Context, lines: list[_Line]) -> int | None:
+    """Index of the first line of article text: the first sentence text after the headline,
+    or, with no headline, the first sentence text of a block that holds a lot of text."""
+    first = 0
+    if ctx.headline is not None:
+        head = ctx.headline
+        at = [j for j, line in enumerate(lines) if line.el is head or _inside(line.el, head)]
+        if not at:
+            return None
+        first = at[-1] + 1
+    for j in range(first, len(lines)):
+        line = lines[j]
+        if line.in_link or not _is_sentence_text(line.text):
+            continue
+        if ctx.headline is None and len(collapse(line.el.text_content())) < 300:
+            continue
+        if ctx.excluded(line.el):
+            continue
+        return j
+    return None
+
+
+def _inside(el: HtmlElement, container: HtmlElement | None) -> bool:
+    return container is not None and any(a is container for a in el.iterancestors())
