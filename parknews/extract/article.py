@@ -23,6 +23,7 @@ from parknews.extract.byline import match_byline, merge_bylines, parse_credit_fi
 from parknews.extract.dates import find_published, parse_datetime
 from parknews.extract.encoding import DecodeError, decode_html
 from parknews.extract.page import Page, collapse, parse_page
+from parknews.extract.rules import simplify_labels
 from parknews.items import Article, Byline, Link, Removal
 
 
@@ -86,7 +87,17 @@ def extract_article(
     title_el = _find_title_element(page, site)
     article.title = _title(page, title_el)
     article.category = _category(page.tree, site)
-    info_lines = _info_lines(page.tree, title_el, site)
+    info_lines = [simplify_labels(line) for line in _info_lines(page.tree, title_el, site)]
+    # Dates are read before the article block is cleaned: the cleaning removes the info line.
+    published = None
+    date_el = _select_first(page.tree, site.date)
+    if date_el is not None:
+        published = parse_datetime(collapse(date_el.get("datetime") or date_el.text_content()))
+    if published is None:
+        published = find_published(page, info_lines)
+    if published:
+        article.published_at, article.published_raw = published
+    page_source = _page_source(page)
     article.related_links = _related_links(page, site)
     article.attachments = _attachments(page)
 
@@ -114,11 +125,14 @@ def extract_article(
 
     info_byline, info_source = _byline_from_info(info_lines)
     article.byline = merge_bylines(body_byline, info_byline)
-    article.source_outlet = source or field_source or info_source or dateline_outlet
+    article.source_outlet = next(
+        (s for s in (source, field_source, info_source, dateline_outlet, page_source) if s and s not in rules.NO_SOURCE),
+        None,
+    )
     article.original_title = original_title
     article.captions = caps
 
-    paragraphs = [b for b in blocks if b.kind in ("p", "h") and b.text]
+    paragraphs = _drop_repeated_lead([b for b in blocks if b.kind in ("p", "h") and b.text], removed)
     if article.title and paragraphs and len(paragraphs[0].text) <= len(article.title) + 12 and paragraphs[0].text.endswith(article.title):
         # The headline repeated at the top of the block ("主题： <title>").
         removed.append(Removal(rule="field.title_repeat", text=paragraphs[0].text))
@@ -128,14 +142,6 @@ def extract_article(
         raise ExtractionError("empty", "article block holds no text after cleaning")
     article.body_links = _unique_links(link for b in paragraphs for link in b.links if _is_web(link.url))
     article.images = list(dict.fromkeys(b.image for b in blocks if b.kind == "img" and b.image))
-    published = None
-    date_el = _select_first(page.tree, site.date)
-    if date_el is not None:
-        published = parse_datetime(collapse(date_el.get("datetime") or date_el.text_content()))
-    if published is None:
-        published = find_published(page, info_lines)
-    if published:
-        article.published_at, article.published_raw = published
     article.language = _language(article.body, page.lang)
     article.removed = removed
     return article
@@ -215,7 +221,7 @@ def _title(page: Page, title_el: HtmlElement | None) -> str | None:
     return None
 
 
-_CRUMB_NAMES = re.compile(r"breadcrumb|crumb|position|location|weizhi|local|path|dqwz", re.I)
+_CRUMB_NAMES = re.compile(r"breadcrumb|crumb|position|location|weizhi|local|path|dqwz|(^|\s)place(\s|$)", re.I)
 _CRUMB_LEADS = ("当前位置", "您的位置", "您现在的位置", "你的位置", "所在位置", "现在位置")
 
 
@@ -225,7 +231,8 @@ def _category(tree: HtmlElement, site: SiteRules) -> str | None:
         for cand in tree.iter("div", "nav", "p", "span", "ol", "ul", "td"):
             names = f"{cand.get('class', '')} {cand.get('id', '')}"
             # Cheap tests first: the class name, or the label in the element's own leading text.
-            if not ((names.strip() and _CRUMB_NAMES.search(names)) or (cand.text or "").strip().startswith(_CRUMB_LEADS)):
+            lead = (cand.text or "").strip() or (cand[0].text or "" if len(cand) and isinstance(cand[0].tag, str) else "").strip()
+            if not ((names.strip() and _CRUMB_NAMES.search(names)) or lead.startswith(_CRUMB_LEADS)):
                 continue
             if cand.find(".//a") is not None and len(cand.text_content()) < 300:
                 el = cand
@@ -352,7 +359,7 @@ def _take_field_elements(root: HtmlElement, removed: list[Removal]) -> tuple[Byl
         if el is root or el.getparent() is None or not isinstance(el.tag, str):
             continue
         names = f"{el.get('class', '')} {el.get('id', '')}"
-        if not names.strip():
+        if not names.strip() or rules.FIELD_ELEMENT_SKIP.search(names):
             continue
         for field_name, pattern in rules.FIELD_ELEMENTS.items():
             if not pattern.search(names):
@@ -433,13 +440,14 @@ def _read_labelled_lines(
                 original_title = original_title or m.group("value")
                 removed.append(Removal(rule="field.original_title", text=b.text))
                 continue
-            if len(b.text) <= 80 and _is_field_line(b.text):
-                byline, line_source = _byline_from_info([b.text])
+            simple = simplify_labels(b.text)
+            if len(b.text) <= 80 and _is_field_line(simple):
+                byline, line_source = _byline_from_info([simple])
                 credits.append(byline)
                 source = source or line_source
                 removed.append(Removal(rule="field.credits", text=b.text))
                 continue
-            m = rules.SOURCE_LINE.match(b.text)
+            m = rules.SOURCE_LINE.match(simple)
             if m and len(b.text) <= 60:
                 source = source or m.group("value").strip()
                 removed.append(Removal(rule="field.source", text=b.text))
@@ -511,6 +519,8 @@ def _mostly_links(b: Block) -> bool:
     """A short paragraph that is nothing but links: a menu, a tag list, a name list."""
     if not b.links or len(b.text) > 300:
         return False
+    if any(rules.ATTACHMENT_EXT.search(link.url) for link in b.links):
+        return False  # "附件：1. 申报指南.pdf" lines are part of a notice
     linked = sum(text_length(link.text) for link in b.links)
     ratio = linked / max(text_length(b.text), 1)
     return ratio >= 0.8 or (ratio >= 0.5 and not re.search(r"[。！？!?]|\.\s|\.$", b.text))
@@ -548,9 +558,34 @@ def _apply_line_rules(blocks: list[Block], removed: list[Removal]) -> list[Block
 _DATELINE = re.compile(r"\d+月\d+日电|电\s*[(（]|讯\s*[(（]|^本报讯|消息\s*[(（]")
 
 
+def _drop_repeated_lead(paragraphs: list[Block], removed: list[Removal]) -> list[Block]:
+    """A summary box (DedeCMS 摘要) that repeats the lead paragraph is said once."""
+    if len(paragraphs) < 2:
+        return paragraphs
+    first = "".join(paragraphs[0].text.split()).rstrip(".…。")
+    if len(first) < 20:
+        return paragraphs
+    for later in paragraphs[1:4]:
+        if first in "".join(later.text.split()):
+            removed.append(Removal(rule="dedupe.summary", text=paragraphs[0].text[:200]))
+            return paragraphs[1:]
+    return paragraphs
+
+
+def _page_source(page: Page) -> str | None:
+    """The publishing outlet or account named by meta tags or the page header, if any."""
+    candidates = [page.meta.get(key) for key in rules.SOURCE_META]
+    for selector in rules.SOURCE_ELEMENTS:
+        candidates += [el.text_content() for el in page.tree.cssselect(selector)[:1]]
+    for value in map(collapse, candidates):
+        if value and len(value) <= 30 and not value.startswith(("http", "www.")):
+            return value
+    return None
+
+
 def _photographers(caps: list) -> Byline:  # type: ignore[type-arg]
     """People credited for pictures in captions ((摄影 X), X 摄) are the article's photographers."""
-    names = [c.credit for c in caps if c.credit and captions_mod.is_person_credit(c.credit)]
+    names = [who for c in caps if (who := captions_mod.photographer(simplify_labels(c.text)))]
     return Byline(photographers=list(dict.fromkeys(names)))
 
 
@@ -562,7 +597,7 @@ def _take_byline(blocks: list[Block]) -> tuple[list[Block], Byline, str | None]:
     outlet = None
     drop: set[int] = set()
     for i in dict.fromkeys(window):
-        match = match_byline(blocks[i].text)
+        match = match_byline(simplify_labels(blocks[i].text))
         if match is None:
             continue
         found.append(match.byline)

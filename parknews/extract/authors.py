@@ -85,6 +85,8 @@ _EDITOR_CLASS = re.compile(r"editor|bianji|zbj|\bzrbj\b", re.I)
 # A credit label somewhere in a short text: worth parsing.
 _LABEL_HINT = re.compile(r"作者|记者|通讯员|撰稿|撰文|执笔|文\s*[/／|丨:：]|摄影|编辑|责编")
 
+# Sentence punctuation: a text holding it is article text, not an info line.
+_SENTENCE_END = re.compile(r"[。！？!?]|，.*，")
 # Longest text read as one info line or labelled element.
 _MAX_LINE = 80
 
@@ -103,7 +105,9 @@ _POSTED: tuple[re.Pattern[str], ...] = (
 
 # An info line of the "日期 [ 作者 ] 来源：[ 报名 ]" kind (portal templates): the bracketed
 # name right before 来源.
-_BRACKET_BEFORE_SOURCE = re.compile(rf"[\[【]\s*(?P<name>[{_CJK}]{{2,4}}(?:\s+[{_CJK}]{{2,4}}){{0,2}})\s*[\]】]\s*(?:来源|稿源)\s*[:：]")
+_BRACKET_BEFORE_SOURCE = re.compile(
+    rf"[\[【]\s*(?P<name>[{_CJK}]{{2,4}}(?:\s+[{_CJK}]{{2,4}}){{0,2}})\s*[\]】][\s\ue000-\uf8ff]*(?:来源|稿源)\s*[:：]"
+)
 
 # One to three person names alone on a line: "胡平", "赵延东、风笑天", "宋怡 杨志华".
 _NAME_LINE = re.compile(rf"^[{_CJK}]{{2,4}}(?:\s*[、，,\s]\s*[{_CJK}]{{2,4}}){{0,2}}$")
@@ -328,17 +332,22 @@ def _labelled_elements(ctx: _Context, *, near: bool) -> list[Byline]:
         if len(el.text_content()) > _MAX_LINE * 2:
             continue
         text = _element_text(el)
-        if not text or len(text) > _MAX_LINE:
-            continue
+        if not text or len(text) > _MAX_LINE or _SENTENCE_END.search(text):
+            continue  # "本报记者张三获悉，……。" is the article speaking, not a credit
         labelled = bool(_LABEL_HINT.search(text))
-        if not (labelled or author_class or editor_class):
+        bracketed = bool(_BRACKET_BEFORE_SOURCE.search(text))
+        if not (labelled or bracketed or author_class or editor_class):
             continue
+        if _mostly_link_text(el, text):
+            continue  # a menu entry or a board name ("记者江湖"), not a credit
         key = ctx.distance(el)
         if near and (ctx.anchor is None or key[1] > 12):
             continue
         if ctx.excluded(el):
             continue
         byline = find_credits(text) if labelled else Byline()
+        if bracketed and not _has_author(byline):
+            byline = merge_bylines(byline, _bracketed_name(text))
         if not _has_author(byline) and not byline.editors and (author_class or editor_class):
             # <span class="author">张三</span>: the class is the label.
             value = re.sub(r"^\s*(?:作者|来源|编辑|责任编辑)\s*[:：]\s*", "", text)
@@ -354,6 +363,13 @@ def _labelled_elements(ctx: _Context, *, near: bool) -> list[Byline]:
     return [b for _, b in found[:1]]
 
 
+def _mostly_link_text(el: HtmlElement, text: str) -> bool:
+    if el.tag == "a" or next(el.iterancestors("a"), None) is not None:
+        return True
+    linked = sum(len(collapse(a.text_content())) for a in el.iter("a"))
+    return linked * 2 >= len(text)
+
+
 def _bracketed_name(line: str) -> Byline:
     """"2004年7月16日08:19 [ 黄宇 ] 来源：[ 国际金融报 ]": the name in brackets before 来源."""
     m = _BRACKET_BEFORE_SOURCE.search(line)
@@ -364,22 +380,23 @@ def _bracketed_name(line: str) -> Byline:
 
 
 def _posted_by(ctx: _Context) -> list[Byline]:
-    """"X 发表于 <date>", "由X张贴 @ <date>", "<date> by X" in a short line outside the chrome."""
+    """"X 发表于 <date>", "由X张贴 @ <date>", "<date> by X" in a short text outside the chrome
+    (the name is often a link of its own, so whole short elements are read)."""
     found: list[tuple[tuple[int, int], Byline]] = []
-    for line in ctx.lines():
-        text = line.text
-        if len(text) > 100 or parse_datetime(text) is None and "by" not in text.lower():
+    for el in ctx.elements:
+        if el.tag.lower() in _SKIP_TAGS or len(el.text_content()) > 200:
+            continue
+        text = _element_text(el)
+        if not text or len(text) > 100 or parse_datetime(text) is None:
             continue
         for pattern in _POSTED:
             m = pattern.search(text)
             if m is None:
                 continue
             name = m["name"]
-            if name in _NOT_NAMES or not _is_person(name) or parse_datetime(text) is None:
-                continue
-            if ctx.excluded(line.el):
+            if name in _NOT_NAMES or not _is_person(name) or ctx.excluded(el):
                 break
-            found.append((ctx.distance(line.el), Byline(reporters=[name], raw=m.group().strip())))
+            found.append((ctx.distance(el), Byline(reporters=[name], raw=m.group().strip())))
             break
     found.sort(key=lambda t: t[0])
     return [found[0][1]] if found else []
@@ -402,7 +419,8 @@ def _name_line(ctx: _Context) -> Byline:
         names = _names_of_line(line.text)
         if names and j > 0 and not (line.in_link or line.after_img or ctx.excluded(line.el)):
             vouched = {n for n in names if _headline_opens_with(n, lines[max(0, j - _VOUCH_LINES) : j], ctx)}
-            if all(_surname_like(n) or n in vouched for n in names):
+            # One name must look like one (or be vouched for); of several, one is enough.
+            if any(_surname_like(n) or n in vouched for n in names) and (len(names) > 1 or vouched or _surname_like(names[0])):
                 return Byline(reporters=names, raw=line.text)
             return Byline()
         if not _header_line(line.text):
@@ -454,12 +472,18 @@ def _text_start(ctx: _Context, lines: list[_Line]) -> int | None:
         line = lines[j]
         if line.in_link or not _is_sentence_text(line.text):
             continue
-        if ctx.headline is None and len(collapse(line.el.text_content())) < 300:
+        if ctx.headline is None and not _in_long_text(line.el):
             continue
         if ctx.excluded(line.el):
             continue
         return j
     return None
+
+
+def _in_long_text(el: HtmlElement) -> bool:
+    """The element, or its parent, holds a long text (the article, not a notice or a teaser)."""
+    parent = el.getparent()
+    return any(len(collapse(e.text_content())) >= 300 for e in (el, parent) if e is not None)
 
 
 def _inside(el: HtmlElement, container: HtmlElement | None) -> bool:

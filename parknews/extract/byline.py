@@ -82,6 +82,7 @@ _NOBODY = re.compile(
     rf"|受访者|受访单位|采访对象|主办方|承办方|组委会|官方|资料图?片?"  # "受访者供图": supplied by whoever was interviewed
     rf"|本[站网报刊台][{_CJK}]{{0,4}}"  # 本站, 本网编辑, 本站原创
     rf"|admin(?:istrator)?|guest|editor|webmaster"
+    rf"|[A-Za-z]{{1,3}}_?\d{{4,}}"  # L_104485, u1234567: a CMS account number, not a pen name
     rf"|(?:https?://)?(?:www\.)?[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+)"  # a domain as author (site CMS default)
     + _NAME_END,
     re.I,
@@ -108,6 +109,7 @@ _NOT_NAMES: frozenset[str] = frozenset(
         # info-line words after an empty label ("作者：  发布时间：…", "编辑 发表于:…")
         "发表于", "发布于", "发表", "发布", "时间", "日期", "来源", "出处", "阅读", "评论", "浏览", "点击",
         "字号", "打印", "关闭", "分享", "收藏", "转载", "投稿", "纠错", "更新", "修改", "删除", "回复", "查看",
+        "出自", "选自", "摘自", "转自", "来自", "出版", "出版社",
         "size", "width", "height", "color", "style", "class", "align", "none", "null", "undefined",
     }
 )
@@ -499,9 +501,12 @@ def find_credits(line: str) -> Byline:
             i += 1
             continue
         found = _match_label(line, i)
-        if found is None or _NOT_BYLINE.match(line, i):
+        outlet = None if found else _outlet_before_label(line, i)
+        if (found is None and outlet is None) or _NOT_BYLINE.match(line, i):
             i += 1
             continue
+        if outlet is not None:  # "新民晚报记者 唐闻宜", "顶端新闻·河南商报记者马俊峰/文"
+            found = _match_label(line, _SPACES.match(line, outlet.end()).end())
         label = found[0]
         cr = _read_credits(line, i)
         if not cr.names:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from parknews.extract.body import Block
+from parknews.extract.rules import simplify_labels
 from parknews.items import Caption
 
 # A paragraph that opens with one of these is a caption. (marker, how it reads)
@@ -21,7 +22,7 @@ CAPTION_SENTENCES: tuple[re.Pattern[str], ...] = (
     re.compile(r"^(?:上|下|左|右)图\s*[:：]"),
 )
 # Short lines directly under an image that end in a photo credit.
-CREDIT_ENDINGS = re.compile(r"(摄|供图|摄影|图源\S*|[(（]资料图[)）]|[(（]资料图片[)）]|[(（]图片来源[^)）]*[)）]|\(摄影[^)]*\)|（摄影[^）]*）|\(\S{0,12}摄\)|（\S{0,12}摄）)\s*[)）]?\s*[。.]?$")
+CREDIT_ENDINGS = re.compile(r"(摄|供图|摄影|图源\S*|(?:图片|照片|图)来源\s*[:：]\s*[^\s。，,]{1,20}|[(（]资料图[)）]|[(（]资料图片[)）]|[(（]图片来源[^)）]*[)）]|\(摄影[^)]*\)|（摄影[^）]*）|\(\S{0,12}摄\)|（\S{0,12}摄）)\s*[)）]?\s*[。.]?$")
 
 CREDIT_PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(r"(?:图片|照片|图)来源\s*[:：]\s*(?P<who>[^\s。，,]+)"),
@@ -50,6 +51,20 @@ def caption_credit(text: str) -> str | None:
 _PERSON = re.compile(r"^[\u4e00-\u9fff]{2,4}(?:·[\u4e00-\u9fff]{1,6})?$")
 
 
+# Credits that name the person who took the picture (not who supplied it: 供图, 图片来源).
+PHOTO_CREDITS: tuple[re.Pattern[str], ...] = (CREDIT_PATTERNS[1], CREDIT_PATTERNS[2], CREDIT_PATTERNS[3])
+
+
+def photographer(text: str) -> str | None:
+    """The photographer a caption credits with (摄影 X) or X 摄, when that is a person."""
+    for pattern in PHOTO_CREDITS:
+        match = pattern.search(text)
+        if match:
+            who = re.split(r"[。.，,]", match.group("who").strip())[-1].strip()
+            return who if who and is_person_credit(who) else None
+    return None
+
+
 def is_person_credit(credit: str) -> bool:
     """True for a person's name (蒋迪雯), False for an organisation (上虞区委宣传部, 新华社)."""
     if not _PERSON.match(credit):
@@ -68,7 +83,11 @@ def _caption_text(text: str) -> str | None:
 
 
 def split_captions(blocks: list[Block]) -> tuple[list[Block], list[Caption]]:
-    """Remove caption paragraphs from blocks; return the rest and the captions."""
+    """Remove caption paragraphs from blocks; return the rest and the captions.
+
+    Markers are matched on the text with traditional label characters simplified
+    (圖說, 圖片來源), but the caption keeps the page's own characters.
+    """
     kept: list[Block] = []
     captions: list[Caption] = []
     last_image: str | None = None
@@ -84,14 +103,17 @@ def split_captions(blocks: list[Block]) -> tuple[list[Block], list[Caption]]:
             text = b.text
             image = b.image or last_image
         elif len(b.text) <= MAX_CAPTION:
-            text = _caption_text(b.text)
-            if text is None and since_image == 1 and len(b.text) <= 80 and CREDIT_ENDINGS.search(b.text):
+            simple = simplify_labels(b.text)
+            text = _caption_text(simple)
+            if text is not None:
+                text = b.text[len(b.text) - len(text):]  # same span, original characters
+            elif since_image == 1 and len(b.text) <= 80 and CREDIT_ENDINGS.search(simple):
                 text = b.text
             image = last_image if since_image <= 2 else _next_image(blocks, i)
         if text is None:
             kept.append(b)
             continue
-        captions.append(Caption(text=text, image_url=image, credit=caption_credit(b.text)))
+        captions.append(Caption(text=text, image_url=image, credit=caption_credit(simplify_labels(b.text))))
     return kept, captions
 
 

@@ -557,8 +557,8 @@ _TIER_PUBLISH, _TIER_UPDATE, _TIER_ABOVE = 0, 1, 2
 def _tree_candidates(page: Page, tz: str) -> list[tuple[tuple[int, ...], _Found]]:
     """Dates of short labelled texts, date-class elements and info-shaped lines next to the
     headline, outside the page chrome, with a sort key: the tier (publish, update, unlabelled
-    above the headline), then dates in lists (other articles' dates), then dates above the
-    headline, then distance to the headline."""
+    above the headline), then dates in lists (other articles' dates), then unlabelled info
+    lines, then dates above the headline, then distance to the headline."""
     body = page.tree.find("body")
     root = body if body is not None else page.tree
     elements = [el for el in root.iter() if isinstance(el.tag, str)]
@@ -613,7 +613,9 @@ def _tree_candidates(page: Page, tz: str) -> list[tuple[tuple[int, ...], _Found]
             else:
                 tier = _TIER_PUBLISH
             place = (0, i) if anchor is None else (int(i < anchor), abs(i - anchor))
-            out.append(((tier, int(in_list), *place, f.rank, f.start), f))
+            # A labelled date (or a date-class element's) beats an unlabelled info line.
+            unlabelled = int(f.rank == _PLAIN and not dated_el)
+            out.append(((tier, int(in_list), unlabelled, *place, f.rank, f.start), f))
     return out
 
 

@@ -66,6 +66,34 @@ FIELD_ELEMENTS: dict[str, re.Pattern[str]] = {
 # ASP.NET pages wrap the whole body in one <form>, so forms are dropped only when small
 # (search boxes, comment forms), in article.py.
 
+# Elements that FIELD_ELEMENTS would match but that hold something else: the WeChat header
+# marks its date and IP location with the same class as its author (<em id="publish_time"
+# class="rich_media_meta_text">, <em id="js_ip_wording_wrp" class="rich_media_meta_text">).
+FIELD_ELEMENT_SKIP = _r(r"time|date|ip_wording|publish|js_ip")
+
+# Source values that name no source.
+NO_SOURCE = {"未知", "不详", "本站", "本网", "网络", "互联网", "佚名", "原创", "admin"}
+
+# Meta tags that carry the source outlet (lower-cased names): TRS government sites
+# (ContentSource), Sohu (mediaid), generic CMS templates.
+SOURCE_META = ("contentsource", "source", "mediaid", "article:source", "og:article:source")
+# Elements anywhere on the page that name the publishing account: the WeChat header (<a id="js_name">).
+SOURCE_ELEMENTS = ("#js_name", ".rich_media_meta_nickname", ".profile_nickname")
+
+# Traditional forms of the characters in byline, caption, source and date labels, mapped
+# one to one onto simplified ones (lengths unchanged), so one set of patterns reads both
+# (Big5 reprints from Taiwan and Hong Kong: 記者 X 報導, 圖片來源, 發佈時間).
+TRADITIONAL_LABELS = str.maketrans(
+    "記報導編輯責攝訊員來圖發佈時間說為電稿訪撰寫審閱與",
+    "记报道编辑责摄讯员来图发布时间说为电稿访撰写审阅与",
+)
+
+
+def simplify_labels(text: str) -> str:
+    """Text with traditional label characters mapped to simplified (same length)."""
+    return text.translate(TRADITIONAL_LABELS)
+
+
 # Tags that are chrome wherever they appear.
 CHROME_TAGS = ("nav", "footer", "aside", "header")
 
@@ -103,6 +131,8 @@ LINE_RULES: tuple[LineRule, ...] = (
     LineRule("upstream.editor_note", _r(r"^(声明|注)[:：].{0,40}(不代表|仅代表|版权归)"), max_len=200),
     # --- related / latest / hot lists ---
     LineRule("related.heading", _r(r"^(相关文章|相关新闻|相关阅读|相关资讯|相关推荐|最新文章|热门文章|热点文章|最新资讯|猜你喜欢|大家都在看)[:：]?$"), action="tail", max_len=12),
+    # --- Sohu's location line under republished articles ("发布于：江苏省")
+    LineRule("upstream.sohu_location", _r(r"^发布于[:：]\s*\S{2,10}$"), max_len=20),
     # --- widget labels of English-language news templates (galleries, ad slots, newsletter boxes) ---
     LineRule("widget.labels_en", _r(r"^(advertisement|advert|sponsored|caption|close|back to gallery|share|share this( on \w+)?|"
                                     r"comments?|trending|highlights|don'?t miss|read more|see more|related( articles| stories)?|"
@@ -122,7 +152,8 @@ ORIGINAL_TITLE_LINE = _r(r"^[【\[(（]?\s*原标题\s*[:：]\s*(?P<value>.+?)\s
 INFO_LINE_HINT = _r(r"(发布时间|发布日期|发表时间|来源|作者|编辑|点击|浏览|阅读)[:：]")
 
 # Link texts that never belong to a breadcrumb trail.
-BREADCRUMB_SKIP = {"首页", "主页", "网站首页", "home", "Home", "正文", "正文内容", "当前位置", "您的位置", "内容"}
+BREADCRUMB_SKIP = {"首页", "主页", "网站首页", "首頁", "主頁", "網站首頁", "home", "Home", "HOME",
+                   "正文", "正文内容", "當前位置", "当前位置", "您的位置", "内容"}
 
 # Class or id of elements that hold an image caption or photo credit (treated like <figcaption>).
 CAPTION_CLASSES = _r(r"(^|[\s_-])(caption|captions|figcaption|wp-caption-text|photo-?credit|image-?credit|img-?credit|"
