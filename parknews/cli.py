@@ -71,6 +71,7 @@ def cli() -> None:
       parknews extract page.html --url URL           # extract saved pages, print JSON Lines
       parknews reextract --site rentsh               # rebuild records from stored pages
       parknews export -o articles.jsonl              # stream the archive as JSON Lines
+      parknews runs --site rentsh                    # what each crawl run did and what failed
 
     The archive is data/parknews.db unless --db or $PARKNEWS_DB says otherwise.
     """
@@ -81,21 +82,32 @@ def cli() -> None:
 @click.option("--db", help=DB_HELP)
 @click.option("--start-url", "start_urls", multiple=True, metavar="URL",
               help="Start here instead of the profile's URLs (a mirror or local copy); allowed domains follow. Repeatable.")
+@click.option("--full", is_flag=True, help="Walk every listing page, not only down to the first page with nothing new.")
+@click.option("--recheck", type=click.FloatRange(min=0), metavar="DAYS",
+              help="Also re-fetch articles published in the last DAYS days (conditional requests) to catch edits and deletions.")
+@click.option("--resume", is_flag=True, help="Continue the last interrupted run of this profile (else start a new one).")
 @click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE",
               help="Override a Scrapy setting for this run (beats the profile), e.g. -s DOWNLOAD_DELAY=5. Repeatable.")
 @click.option("-v", "--verbose", is_flag=True, help="Log every request (Scrapy INFO level).")
-def crawl(profile: str, db: str | None, start_urls: tuple[str, ...], settings: tuple[str, ...], verbose: bool) -> None:
-    """Crawl a site into the archive.
+def crawl(profile: str, db: str | None, start_urls: tuple[str, ...], full: bool, recheck: float | None,
+          resume: bool, settings: tuple[str, ...], verbose: bool) -> None:
+    """Crawl a site into the archive: only new articles, unless told otherwise.
 
     PROFILE is a built-in profile name (see parknews/sites/) or a path to a .toml file.
+    Exit status: 0 when the run finished cleanly; 1 when it did not finish, listing
+    pages failed or field coverage fell below the profile's thresholds (details on
+    stderr); 75 when another run of the same profile holds the lock.
 
     \b
     Example:
       parknews crawl rentsh
+      parknews crawl rentsh --recheck 7          # nightly: also catch edits and deletions
       parknews crawl ./my-site.toml --db archive.db
       parknews crawl rentsh --start-url http://127.0.0.1:8000/
+      parknews crawl rentsh --resume             # after Ctrl-C or a reboot
     """
     from parknews.profiles import ProfileError
+    from parknews.runs import LockedError, RunLock, close_job, prepare_run, run_warnings
 
     site = _profile(profile)
     if start_urls:
@@ -103,30 +115,113 @@ def crawl(profile: str, db: str | None, start_urls: tuple[str, ...], settings: t
             site = site.with_start_urls(list(start_urls))
         except ProfileError as exc:
             raise click.ClickException(str(exc)) from exc
-    path = _db_path(db)
-    _open(db).close()  # fail early, with one clear line, on an unusable archive path
-    from parknews.crawl import run_crawl
-
-    overrides: dict[str, str] = {"LOG_LEVEL": "INFO" if verbose else "WARNING"}
+    overrides: dict[str, Any] = {"LOG_LEVEL": "INFO" if verbose else "WARNING",
+                                 "PARKNEWS_PROGRESS": sys.stderr.isatty() and not verbose}
     for item in settings:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
             raise click.BadParameter(f"{item!r} is not NAME=VALUE", param_hint="-s/--set")
         overrides[name.strip()] = value
-    run = run_crawl(site, path, overrides=overrides)
+    path = _db_path(db)
+    conn = _open(db)  # fail early, with one clear line, on an unusable archive path
+    lock = RunLock(path, site.name)
+    try:
+        lock.acquire()
+    except LockedError as exc:
+        conn.close()
+        click.echo(f"parknews: another run of {site.name!r} on {path} is in progress ({exc}); not starting", err=True)
+        sys.exit(75)
+    try:
+        mode = "full" if full else "incremental"
+        prepared = prepare_run(conn, path, site, resume=resume, mode=mode,
+                               args={"start_urls": site.start_urls, "full": full, "recheck": recheck, "db": str(path)})
+        if resume and not prepared.resumed:
+            click.echo(f"parknews: no interrupted run of {site.name!r} to resume; starting run {prepared.run_id}", err=True)
+        conn.close()
+        from parknews.crawl import run_crawl
+
+        overrides.update({"PARKNEWS_RUN_ID": prepared.run_id, "JOBDIR": str(prepared.jobdir)})
+        run = run_crawl(site, path, overrides=overrides, spider_args={"full": full, "recheck": recheck})
+        warnings = run_warnings(run, site)
+        conn = _open(db)
+        with conn.atomic():
+            conn["runs"].update(run["id"], {"warnings": json.dumps(warnings, ensure_ascii=False)})
+        close_job(conn, run)
+        conn.close()
+    finally:
+        lock.release()
     _print_run(run, path)
-    if run.get("finish_reason") != "finished":
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if warnings:
         sys.exit(1)
 
 
 def _print_run(run: dict[str, Any], path: Path) -> None:
+    extra = ""
+    if run.get("articles_skipped"):
+        extra += f", {run['articles_skipped']} already archived"
+    if run.get("articles_deleted"):
+        extra += f", {run['articles_deleted']} deleted"
     click.echo(
         f"run {run.get('id')} ({run.get('profile')}): {run.get('finish_reason')}; "
         f"{run.get('pages_fetched') or 0} pages fetched, "
         f"{run.get('articles_new') or 0} new, {run.get('articles_updated') or 0} updated, "
-        f"{run.get('articles_unchanged') or 0} unchanged articles, "
+        f"{run.get('articles_unchanged') or 0} unchanged articles{extra}, "
         f"{run.get('failures') or 0} failures; archive: {path}"
     )
+
+
+@cli.command()
+@click.option("--db", help=DB_HELP)
+@click.option("--site", help="Only runs of this profile.")
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="How many runs, newest first.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per run instead of a table.")
+def runs(db: str | None, site: str | None, limit: int, as_json: bool) -> None:
+    """Show the history of crawl runs: what each did and what failed.
+
+    \b
+    Example:
+      parknews runs --site rentsh
+    """
+    conn = _open(db, create=False)
+    try:
+        where, params = ("WHERE profile = ?", [site]) if site else ("", [])
+        rows = list(conn.query(f"SELECT * FROM runs {where} ORDER BY id DESC LIMIT ?", [*params, limit]))
+    finally:
+        conn.close()
+    if as_json:
+        for row in rows:
+            _emit(row)
+        return
+    columns = [("id", "run"), ("profile", "profile"), ("started_at", "started (UTC)"), ("duration", "took"),
+               ("finish_reason", "finish"), ("mode", "mode"), ("pages_fetched", "pages"), ("articles_new", "new"),
+               ("articles_updated", "upd"), ("articles_unchanged", "same"), ("articles_skipped", "known"),
+               ("articles_deleted", "del"), ("failures", "fail"), ("listing_failed", "list fail"), ("warnings", "warn")]
+    table = [[_run_cell(row, key) for key, _ in columns] for row in rows]
+    headers = [title for _, title in columns]
+    widths = [max([len(h)] + [len(r[i]) for r in table]) for i, h in enumerate(headers)]
+    click.echo("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)))
+    for r in table:
+        click.echo("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)))
+    if not rows:
+        click.echo("(no runs yet)")
+
+
+def _run_cell(row: dict[str, Any], key: str) -> str:
+    if key == "duration":
+        from datetime import datetime
+
+        if not row.get("finished_at"):
+            return "-"
+        seconds = (datetime.fromisoformat(row["finished_at"]) - datetime.fromisoformat(row["started_at"])).total_seconds()
+        return f"{seconds:.0f}s" if seconds < 120 else f"{seconds / 60:.0f}m"
+    if key == "started_at":
+        return (row.get(key) or "")[:19].replace("T", " ")
+    if key == "warnings":
+        return str(len(json.loads(row.get(key) or "[]")))
+    value = row.get(key)
+    return "-" if value is None else str(value)
 
 
 @cli.command()

@@ -24,7 +24,11 @@ def project_settings(db_path: str | Path, overrides: dict[str, Any] | None = Non
 
 
 def run_crawl(
-    profile: SiteProfile, db_path: str | Path, *, overrides: dict[str, Any] | None = None
+    profile: SiteProfile,
+    db_path: str | Path,
+    *,
+    overrides: dict[str, Any] | None = None,
+    spider_args: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Crawl the profile's site into the archive; return the run's row.
 
@@ -34,7 +38,7 @@ def run_crawl(
     process = CrawlerProcess(settings)
     logging.getLogger("scrapy").setLevel(settings.get("LOG_LEVEL"))
     crawler = process.create_crawler(SiteSpider)
-    process.crawl(crawler, profile=profile)
+    process.crawl(crawler, profile=profile, **(spider_args or {}))
     process.start()
     run_id = crawler.stats.get_value("parknews/run_id") if crawler.stats else None
     db = open_db(db_path)

@@ -144,7 +144,7 @@ class StorePipeline:
         if not self.pending:
             return
         batch, self.pending = self.pending, []
-        with self.db.conn:
+        with self.db.atomic():
             for status, item, reason in batch:
                 self._write(status, item, reason)
             self.db["runs"].update(self.run_id, self._run_fields())
@@ -210,7 +210,7 @@ class StorePipeline:
         # Fires after close_spider, with the finish reason ("finished", "shutdown", ...).
         self.counts["articles_skipped"] = self.crawler.stats.get_value("parknews/known_skipped", 0)
         self.flush()
-        with self.db.conn:
+        with self.db.atomic():
             self.db["runs"].update(self.run_id, self._run_fields())
         finish_run(self.db, self.run_id, reason, self.counts)
         self.db.close()

@@ -29,7 +29,7 @@ def reextract_archive(db: sqlite_utils.Database, *, site: str | None = None, bat
     # Collect URLs first and read one page at a time: memory stays flat on a large archive.
     urls = [row["url"] for row in iter_article_pages(db, site, columns="url")]
     for start in range(0, len(urls), batch_size):
-        with db.conn:
+        with db.atomic():
             for url in urls[start : start + batch_size]:
                 row = db["pages"].get(url)
                 counts["pages"] += 1

@@ -43,6 +43,10 @@ ITEM_PIPELINES = {
 }
 
 # --- parknews ---------------------------------------------------------------------
+# A live progress line on stderr (the CLI turns it on when stderr is a terminal).
+PARKNEWS_PROGRESS = False
+EXTENSIONS = {"parknews.progress.Progress": 500}
+
 # Archive path; empty means $PARKNEWS_DB or data/parknews.db.
 PARKNEWS_DB = ""
 # Rows written per SQLite transaction.

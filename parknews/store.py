@@ -122,8 +122,81 @@ def _m2_incremental(db: sqlite_utils.Database) -> None:
         runs.add_column(column, kind)
 
 
+def _fts_tokens_sql(expr: str) -> str:
+    """SQL for the text the full-text index holds for ``expr``: the two-character window at
+    every character, space-separated ("上虞区" gives "上虞 虞区 区").
+
+    FTS5's unicode61 tokenizer then turns each window into one token (lower-cased, with
+    punctuation and spaces dropped: "区，" gives "区"), so a term of n characters is the
+    phrase of its n-1 windows and a single character is the prefix query ``"区" *``.
+    ``parknews.search`` builds queries this way. Pure SQL (json_each over a
+    zeroblob-sized array numbers the characters), so the triggers below need no
+    application function and every connection that writes articles keeps the index in
+    step. Changing this expression means rebuilding the index in a new migration: the
+    delete trigger must reproduce exactly the text that was indexed.
+    """
+    return (
+        f"(SELECT group_concat(substr({expr}, key + 1, 2), ' ') FROM json_each("
+        f"'[' || replace(hex(zeroblob(length({expr}) - 1)), '00', '0,') || '0]'))"
+    )
+
+
+def _captions_text_sql(expr: str) -> str:
+    """SQL: the caption texts of a captions JSON column, one per line."""
+    return (f"(SELECT group_concat(json_extract(value, '$.text'), char(10)) "
+            f"FROM json_each(CASE WHEN json_valid({expr}) THEN {expr} END))")
+
+
+def _fts_values_sql(row: str) -> str:
+    return ", ".join(
+        _fts_tokens_sql(expr)
+        for expr in (f"{row}.title", f"{row}.body", _captions_text_sql(f"{row}.captions"))
+    )
+
+
+#: Record fields whose change makes an article "changed" for incremental export:
+#: every exported field but fetched_at, which moves on every re-crawl.
+_CHANGE_COLUMNS = [f.name for f in dataclasses.fields(Article) if f.name not in ("url", "fetched_at")] + ["schema_version"]
+
+
+def _m3_fulltext(db: sqlite_utils.Database) -> None:
+    """Full-text index of title, body and captions (two-character windows, see
+    ``_fts_tokens_sql``) and the change log behind incremental export, both kept in step by
+    triggers on articles, whatever writes them.
+
+    - ``articles_fts``: contentless FTS5 table, rowid = articles.rowid, columns title, body,
+      captions. Queried through ``parknews.search`` (and Datasette through its plugin).
+    - ``article_changes``: one row per article URL with ``seq``, a number that grows with
+      every insert or change of an exported field; ``parknews export --after`` reads it.
+    """
+    db.execute(
+        "CREATE VIRTUAL TABLE articles_fts USING fts5("
+        "title, body, captions, content='', tokenize='unicode61 remove_diacritics 2')"
+    )
+    db.execute(f"INSERT INTO articles_fts(rowid, title, body, captions) SELECT rowid, {_fts_values_sql('articles')} FROM articles")
+    insert_new = f"INSERT INTO articles_fts(rowid, title, body, captions) VALUES (new.rowid, {_fts_values_sql('new')});"
+    delete_old = (f"INSERT INTO articles_fts(articles_fts, rowid, title, body, captions) "
+                  f"VALUES ('delete', old.rowid, {_fts_values_sql('old')});")
+    db.execute(f"CREATE TRIGGER articles_fts_insert AFTER INSERT ON articles BEGIN {insert_new} END")
+    db.execute(f"CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles BEGIN {delete_old} END")
+    db.execute(
+        "CREATE TRIGGER articles_fts_update AFTER UPDATE ON articles WHEN old.rowid IS NOT new.rowid "
+        "OR old.title IS NOT new.title OR old.body IS NOT new.body OR old.captions IS NOT new.captions "
+        f"BEGIN {delete_old} {insert_new} END"
+    )
+
+    db.execute("CREATE TABLE article_changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, url TEXT NOT NULL UNIQUE, changed_at TEXT)")
+    db.execute("INSERT INTO article_changes(url, changed_at) SELECT url, updated_at FROM articles ORDER BY url")
+    # Delete then insert (not INSERT OR REPLACE): an outer INSERT OR IGNORE would turn a REPLACE here into IGNORE.
+    log_change = ("DELETE FROM article_changes WHERE url = new.url; "
+                  "INSERT INTO article_changes(url, changed_at) VALUES (new.url, strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now'));")
+    changed = " OR ".join(f"old.{c} IS NOT new.{c}" for c in ["url", *_CHANGE_COLUMNS])
+    db.execute(f"CREATE TRIGGER article_changes_insert AFTER INSERT ON articles BEGIN {log_change} END")
+    db.execute(f"CREATE TRIGGER article_changes_update AFTER UPDATE ON articles WHEN {changed} BEGIN {log_change} END")
+
+
 #: Numbered migrations. Append, never edit a released one.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m1_initial, _m2_incremental]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m1_initial, _m2_incremental, _m3_fulltext]
 
 
 def ensure_db_shape(db: sqlite_utils.Database) -> None:
@@ -132,7 +205,7 @@ def ensure_db_shape(db: sqlite_utils.Database) -> None:
     if version > len(MIGRATIONS):
         raise StoreError(f"archive schema version {version} is newer than this parknews ({len(MIGRATIONS)})")
     for number, migration in enumerate(MIGRATIONS[version:], start=version + 1):
-        with db.conn:
+        with db.atomic():
             migration(db)
             db.execute(f"PRAGMA user_version = {number}")
 
@@ -267,7 +340,7 @@ RUN_COUNTS = (
 
 
 def start_run(db: sqlite_utils.Database, profile: str, args: dict[str, Any] | None = None) -> int:
-    with db.conn:
+    with db.atomic():
         table = db["runs"].insert(
             {"profile": profile, "started_at": now_iso(), "args": json.dumps(args or {}, ensure_ascii=False)}
         )
@@ -275,7 +348,7 @@ def start_run(db: sqlite_utils.Database, profile: str, args: dict[str, Any] | No
 
 
 def finish_run(db: sqlite_utils.Database, run_id: int, finish_reason: str, counts: dict[str, int]) -> None:
-    with db.conn:
+    with db.atomic():
         db["runs"].update(run_id, {"finished_at": now_iso(), "finish_reason": finish_reason, **counts})
 
 
@@ -299,19 +372,39 @@ def iter_article_pages(
 
 
 def iter_articles(
-    db: sqlite_utils.Database, *, site: str | None = None, since: str | None = None, until: str | None = None
+    db: sqlite_utils.Database, *, site: str | None = None, since: str | None = None, until: str | None = None,
+    after: int | None = None, upto: int | None = None,
 ) -> Iterator[Article]:
-    """Articles in a stable order (URL), optionally filtered by site and publication date."""
+    """Articles in a stable order (URL), optionally filtered by site and publication date.
+
+    ``after``/``upto`` keep only articles whose latest change (``article_changes.seq``, see
+    ``change_cursor``) lies in ``(after, upto]``: what changed since a previous export.
+    Rows are read one at a time, so memory stays flat on any archive size.
+    """
     clauses, params = [], []
     if site:
-        clauses.append("site = ?")
+        clauses.append("articles.site = ?")
         params.append(site)
     if since:
-        clauses.append("published_at >= ?")
+        clauses.append("articles.published_at >= ?")
         params.append(since)
     if until:
-        clauses.append("substr(published_at, 1, 10) <= ?")
+        clauses.append("substr(articles.published_at, 1, 10) <= ?")
         params.append(until)
+    join = ""
+    if after is not None or upto is not None:
+        join = "JOIN article_changes ON article_changes.url = articles.url"
+        if after is not None:
+            clauses.append("article_changes.seq > ?")
+            params.append(after)
+        if upto is not None:
+            clauses.append("article_changes.seq <= ?")
+            params.append(upto)
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-    for row in db.query(f"SELECT * FROM articles {where} ORDER BY url", params):
+    for row in db.query(f"SELECT articles.* FROM articles {join} {where} ORDER BY articles.url", params):
         yield row_to_article(row)
+
+
+def change_cursor(db: sqlite_utils.Database) -> int:
+    """The latest change number of the archive: export with ``after=`` this value next time."""
+    return int(db.execute("SELECT coalesce(max(seq), 0) FROM article_changes").fetchone()[0])

@@ -334,11 +334,13 @@ def _labelled_elements(ctx: _Context, *, near: bool) -> list[Byline]:
         text = _element_text(el)
         if not text or len(text) > _MAX_LINE or _SENTENCE_END.search(text):
             continue  # "本报记者张三获悉，……。" is the article speaking, not a credit
+        if len(el.findall(".//li")) >= 2:
+            continue  # a list: of other articles, or of links
         labelled = bool(_LABEL_HINT.search(text))
         bracketed = bool(_BRACKET_BEFORE_SOURCE.search(text))
         if not (labelled or bracketed or author_class or editor_class):
             continue
-        if _mostly_link_text(el, text):
+        if not _label_outside_links(el) and not (author_class or editor_class):
             continue  # a menu entry or a board name ("记者江湖"), not a credit
         key = ctx.distance(el)
         if near and (ctx.anchor is None or key[1] > 12):
@@ -363,11 +365,25 @@ def _labelled_elements(ctx: _Context, *, near: bool) -> list[Byline]:
     return [b for _, b in found[:1]]
 
 
-def _mostly_link_text(el: HtmlElement, text: str) -> bool:
+def _label_outside_links(el: HtmlElement) -> bool:
+    """The credit label is text of its own, not a link's ("作者：<a>张三</a>" yes, a menu
+    entry "<a>记者江湖</a>" no)."""
     if el.tag == "a" or next(el.iterancestors("a"), None) is not None:
-        return True
-    linked = sum(len(collapse(a.text_content())) for a in el.iter("a"))
-    return linked * 2 >= len(text)
+        return False
+    pieces: list[str] = []
+
+    def walk(node: HtmlElement) -> None:
+        if node.tag != "a" and node.text:
+            pieces.append(node.text)
+        for child in node:
+            if isinstance(child.tag, str) and child.tag != "a":
+                walk(child)
+            if child.tail:
+                pieces.append(child.tail)
+
+    walk(el)
+    own = " ".join(pieces)
+    return bool(_LABEL_HINT.search(own) or _BRACKET_BEFORE_SOURCE.search(own) or "来源" in own)
 
 
 def _bracketed_name(line: str) -> Byline:
@@ -387,7 +403,7 @@ def _posted_by(ctx: _Context) -> list[Byline]:
         if el.tag.lower() in _SKIP_TAGS or len(el.text_content()) > 200:
             continue
         text = _element_text(el)
-        if not text or len(text) > 100 or parse_datetime(text) is None:
+        if not text or len(text) > 100 or parse_datetime(text) is None or len(el.findall(".//li")) >= 2:
             continue
         for pattern in _POSTED:
             m = pattern.search(text)

@@ -291,9 +291,12 @@ def _read_credits(text: str, pos: int, default: Roles | None = None) -> _Credits
                 cr.outlet = om.group()
                 pos = om.end()
                 continue
-        m = _NOBODY.match(text, p) or _NAME.match(text, p) or _ORG.match(text, p)
-        if m is None or m.group() in _NOT_NAMES:
-            break
+        nobody = _NOBODY.match(text, p)
+        m = nobody or _NAME.match(text, p) or _ORG.match(text, p)
+        if m is None or m.group() in _NOT_NAMES or text.startswith((":", "："), m.end()):
+            break  # "作者：佚名 发布时间：…": a word before a colon labels the next field
+        if nobody:
+            group = []  # "张三 受访者供图": a marker after a nobody is the nobody's, not 张三's
         group.append(len(cr.names))
         cr.names.append((m.group(), roles))
         pos = cr.end = m.end()

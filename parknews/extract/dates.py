@@ -126,6 +126,7 @@ _META_KEYS: tuple[str, ...] = (
 _PUBLISH_LABELS: tuple[str, ...] = (
     "发布时间", "发布日期", "发表时间", "发表日期", "发稿时间", "发稿日期", "发文日期", "公布日期", "公开日期",
     "刊发时间", "刊发日期", "上线时间", "添加时间", "录入时间", "发帖时间", "出版日期", "发布于", "发表于", "发布",
+    "张贴于", "张贴", "发表",  # blog entries: "由X张贴 @ 2005-03-21", "X 发表 2005-9-15"
 )
 _GENERIC_LABELS: tuple[str, ...] = ("时间", "日期", "日期时间")
 _UPDATE_LABELS: tuple[str, ...] = ("更新时间", "更新日期", "修改时间", "修改日期", "最后更新", "更新于")
@@ -141,7 +142,7 @@ _NOT_PUBLISH_AFTER = re.compile(r"\s*(?:前|之前|以前|止|为止|截止|起|
 # After a date: "14:32更新", "10:00 修改".
 _UPDATE_AFTER = re.compile(r"\s*(?:更新|修改|修订)")
 # Between a label and its date: "发布时间：", "发布时间:【", "日期 ".
-_LABEL_GAP = re.compile(r"[\s:：\[【(（]*$")
+_LABEL_GAP = re.compile(r"[\s:：\[【(（@＠]*$")
 _LABEL_RUN = re.compile(r"[\u4e00-\u9fff]+$")
 
 _PUBLISH, _GENERIC, _PLAIN, _UPDATE = 0, 1, 2, 3
@@ -353,12 +354,15 @@ def _best_of_lines(lines: Sequence[str], tz: str, *, update: bool) -> tuple[str,
 # ---------------------------------------------------------------- the page tree
 
 
-def _element_text(el: etree._Element) -> str:
-    """Visible text of an element, pieces separated by spaces (table cells stay apart)."""
+def _element_text(el: etree._Element, *, skip_chrome: bool = False) -> str:
+    """Visible text of an element, pieces separated by spaces (table cells stay apart);
+    ``skip_chrome`` leaves out the chrome inside it (a page footer within a wrapper)."""
     parts: list[str] = []
 
     def walk(node: etree._Element) -> None:
         if isinstance(node.tag, str) and node.tag.lower() in _SKIP_TAGS:
+            return
+        if skip_chrome and node is not el and isinstance(node.tag, str) and _is_chrome(node):
             return
         if isinstance(node.tag, str) and node.text:
             parts.append(node.text)
@@ -582,7 +586,7 @@ def _tree_candidates(page: Page, tz: str) -> list[tuple[tuple[int, ...], _Found]
         if not found:
             if len(el.text_content()) > _MAX_TEXT * 3:
                 continue  # a container: its info line is scanned as a smaller element
-            text = _element_text(el)
+            text = _element_text(el, skip_chrome=True)
             if not text or len(text) > _MAX_TEXT or not any(c.isdigit() for c in text):
                 continue
             label = _cell_label(el)
