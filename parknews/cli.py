@@ -151,10 +151,26 @@ def crawl(profile: str, db: str | None, start_urls: tuple[str, ...], full: bool,
     finally:
         lock.release()
     _print_run(run, path)
+    _print_failures(path, run)
     for warning in warnings:
         click.echo(f"warning: {warning}", err=True)
     if warnings:
         sys.exit(1)
+
+
+def _print_failures(path: Path, run: dict[str, Any], limit: int = 10) -> None:
+    """This run's failures on stderr: what cron mails."""
+    if not run.get("failures"):
+        return
+    conn = _open(str(path))
+    try:
+        rows = list(conn.query("SELECT url, stage, reason FROM failures WHERE run_id = ? ORDER BY id", [run["id"]]))
+    finally:
+        conn.close()
+    for row in rows[:limit]:
+        click.echo(f"failed: {row['url']} [{row['stage']}] {row['reason']}", err=True)
+    if len(rows) > limit:
+        click.echo(f"... and {len(rows) - limit} more (sqlite3 {path} \"select * from failures where run_id = {run['id']}\")", err=True)
 
 
 def _print_run(run: dict[str, Any], path: Path) -> None:

@@ -5,15 +5,40 @@ is ``<dir>/index.php/post/11584.html``; ``/`` is ``index.html``). An optional ``
 gives responses that are not plain files: ``[status]`` (path -> HTTP status) and
 ``[content_type]`` (path -> Content-Type header, e.g. a GBK page whose header lies).
 The server counts requests per path so tests can assert what a crawl fetched.
+
+``[faults]`` (path -> fault name) makes a path misbehave the way real servers do, so tests
+can check that a crawl records the failure and goes on:
+
+=====================  ==================================================================
+``timeout``            say nothing for ``delay`` seconds, then answer normally (too late)
+``reset``              send the headers and part of the body, then reset the connection (RST)
+``truncate``           declare the full Content-Length, send a third of the body, close cleanly
+``oversize``           stream ``size`` bytes of HTML with no Content-Length, then close
+``oversize-declared``  the same with ``Content-Length: size`` announced up front
+``gzip-bomb``          ``Content-Encoding: gzip``: a few KiB that inflate to ``size`` bytes
+``redirect-loop``      302 to the path itself
+``redirect:/other``    302 to ``/other`` (two paths redirecting to each other make A->B->A)
+``binary``             a small PDF served as ``application/pdf``
+=====================  ==================================================================
+
+``[fault_options]`` sets ``delay`` (seconds, default 5) and ``size`` (bytes, default 20 MiB;
+above the crawl's default DOWNLOAD_MAXSIZE). Tests may change faults while the server runs
+(``site.faults["/x"] = "reset"``, ``site.fault_delay = 3``); a stalled response wakes up
+when the server stops, so shutdown never waits for it.
 """
 
 from __future__ import annotations
 
+import functools
+import socket
+import struct
 import sys
 import threading
+import zlib
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 if sys.version_info >= (3, 11):
@@ -35,6 +60,52 @@ _TYPES = {
     ".pdf": "application/pdf",
 }
 
+#: Fault names a ``[faults]`` entry may use (besides ``redirect:/path``).
+FAULTS = ("timeout", "reset", "truncate", "oversize", "oversize-declared", "gzip-bomb", "redirect-loop", "binary")
+DEFAULT_FAULT_DELAY = 5.0
+DEFAULT_FAULT_SIZE = 20 * 1024 * 1024
+_CHUNK = 64 * 1024
+# The smallest well-formed one-page PDF: what a CMS serves when an "article" is an attachment.
+_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def check_fault(fault: str) -> str:
+    """The fault name if LocalSite knows it, else ValueError."""
+    if fault in FAULTS or (fault.startswith("redirect:") and len(fault) > len("redirect:")):
+        return fault
+    raise ValueError(f"unknown fault {fault!r} (known: {', '.join(FAULTS)}, redirect:/path)")
+
+
+class Faults(dict):  # type: ignore[type-arg]
+    """path -> fault name; checks names as they are set, so a typo fails the test that made it."""
+
+    def __init__(self, items: Any = (), **kwargs: str) -> None:
+        super().__init__()
+        self.update(items, **kwargs)
+
+    def __setitem__(self, path: str, fault: str) -> None:
+        super().__setitem__(path, check_fault(fault))
+
+    def update(self, items: Any = (), **kwargs: str) -> None:  # type: ignore[override]
+        for path, fault in dict(items, **kwargs).items():
+            self[path] = fault
+
+
+@functools.lru_cache(maxsize=4)
+def _gzip_bomb(size: int) -> bytes:
+    """A gzip member of ``size`` zero bytes (about 1/1000 of that on the wire)."""
+    comp = zlib.compressobj(9, zlib.DEFLATED, 31)  # wbits 31: gzip container
+    zeros = bytes(_CHUNK)
+    parts = [comp.compress(zeros) for _ in range(size // _CHUNK)]
+    parts.append(comp.compress(bytes(size % _CHUNK)))
+    parts.append(comp.flush())
+    return b"".join(parts)
+
 
 class LocalSite:
     """A threaded HTTP server for one site directory; use as a context manager."""
@@ -45,8 +116,13 @@ class LocalSite:
         config = tomllib.loads(config_path.read_text("utf-8")) if config_path.exists() else {}
         self.status: dict[str, int] = dict(config.get("status", {}))
         self.content_type: dict[str, str] = dict(config.get("content_type", {}))
+        self.faults: Faults = Faults(config.get("faults", {}))
+        options = config.get("fault_options", {})
+        self.fault_delay: float = float(options.get("delay", DEFAULT_FAULT_DELAY))
+        self.fault_size: int = int(options.get("size", DEFAULT_FAULT_SIZE))
         self.requests: Counter[str] = Counter()
         self._lock = threading.Lock()
+        self._stopping = threading.Event()
         self._server = ThreadingHTTPServer((host, port), self._handler_class())
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
@@ -62,6 +138,7 @@ class LocalSite:
         return self
 
     def stop(self) -> None:
+        self._stopping.set()  # wakes stalled ("timeout") and streaming responses
         self._server.shutdown()
         self._server.server_close()
 
@@ -90,6 +167,16 @@ class LocalSite:
                 path = urlsplit(self.path).path
                 with site._lock:
                     site.requests[path] += 1
+                fault = site.faults.get(path)
+                try:
+                    if fault is None:
+                        self._answer(path)
+                    else:
+                        self._fault(fault, path)
+                except (BrokenPipeError, ConnectionResetError):
+                    self.close_connection = True  # the client gave up (its timeout, its size limit)
+
+            def _page(self, path: str) -> tuple[int, str, bytes]:
                 target = site._resolve(path)
                 status = site.status.get(path, 200 if target else 404)
                 if target is not None:
@@ -97,11 +184,61 @@ class LocalSite:
                 else:
                     body = f"<html><head><title>{status}</title></head><body><h1>{status}</h1></body></html>".encode()
                 ctype = site.content_type.get(path) or (_TYPES.get(target.suffix, "application/octet-stream") if target else "text/html; charset=utf-8")
-                self.send_response(status)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
+                return status, ctype, body
+
+            def _answer(self, path: str) -> None:
+                status, ctype, body = self._page(path)
+                self._head(status, {"Content-Type": ctype, "Content-Length": str(len(body))})
                 self.wfile.write(body)
+
+            def _head(self, status: int, headers: dict[str, str]) -> None:
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+
+            def _fault(self, fault: str, path: str) -> None:
+                html = "text/html; charset=utf-8"
+                if fault == "timeout":
+                    if not site._stopping.wait(site.fault_delay):
+                        self._answer(path)
+                elif fault in ("reset", "truncate"):
+                    _, ctype, body = self._page(path)
+                    body = body if len(body) >= 3000 else body + b"<!-- padding -->" * 200
+                    self._head(200, {"Content-Type": ctype, "Content-Length": str(len(body))})
+                    self.wfile.write(body[: len(body) // 3])
+                    self.wfile.flush()
+                    if fault == "reset":
+                        site._stopping.wait(0.05)  # let the client read what was sent, then RST
+                        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                        self.connection.close()
+                    self.close_connection = True
+                elif fault in ("oversize", "oversize-declared"):
+                    headers = {"Content-Type": html}
+                    if fault == "oversize-declared":
+                        headers["Content-Length"] = str(site.fault_size)
+                    self._head(200, headers)
+                    chunk = (b"<p>" + "园区".encode() * (_CHUNK // 6) + b"</p>")[:_CHUNK]
+                    sent = 0
+                    while sent < site.fault_size and not site._stopping.is_set():
+                        piece = chunk[: site.fault_size - sent]
+                        self.wfile.write(piece)
+                        sent += len(piece)
+                    self.close_connection = True
+                elif fault == "gzip-bomb":
+                    body = _gzip_bomb(site.fault_size)
+                    self._head(200, {"Content-Type": html, "Content-Encoding": "gzip", "Content-Length": str(len(body))})
+                    self.wfile.write(body)
+                elif fault == "redirect-loop" or fault.startswith("redirect:"):
+                    location = self.path if fault == "redirect-loop" else fault.partition(":")[2]
+                    body = b"<html><body>moved</body></html>"
+                    self._head(302, {"Location": location, "Content-Type": html, "Content-Length": str(len(body))})
+                    self.wfile.write(body)
+                elif fault == "binary":
+                    self._head(200, {"Content-Type": "application/pdf", "Content-Length": str(len(_PDF))})
+                    self.wfile.write(_PDF)
+                else:  # pragma: no cover - Faults checks names
+                    raise ValueError(f"unknown fault {fault!r}")
 
             def log_message(self, format: str, *args: object) -> None:  # noqa: A002
                 pass

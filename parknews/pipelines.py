@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,6 +102,8 @@ class StorePipeline:
         settings = crawler.settings
         self.db_path = settings.get("PARKNEWS_DB") or str(default_db_path())
         self.batch_size = settings.getint("PARKNEWS_BATCH_SIZE", 50)
+        self.flush_seconds = settings.getfloat("PARKNEWS_FLUSH_SECONDS", 2.0)
+        self.last_flush = time.monotonic()
         self.run_id: int | None = settings.getint("PARKNEWS_RUN_ID") or None
         self.pending: list[Any] = []
         self.counts = dict.fromkeys(RUN_COUNTS, 0)
@@ -130,20 +133,22 @@ class StorePipeline:
         logger.info("parknews run %s: profile %s, archive %s", self.run_id, name, self.db_path)
 
     def process_item(self, item: Any) -> Any:
-        self.pending.append(("ok", item, None))
-        if len(self.pending) >= self.batch_size:
-            self.flush()
+        self._queue("ok", item, None)
         return item
 
     def item_dropped(self, item: Any, response: Any, exception: BaseException, spider: Any) -> None:
-        self.pending.append(("dropped", item, str(exception)))
-        if len(self.pending) >= self.batch_size:
+        self._queue("dropped", item, str(exception))
+
+    def _queue(self, status: str, item: Any, reason: str | None) -> None:
+        self.pending.append((status, item, reason))
+        if len(self.pending) >= self.batch_size or time.monotonic() - self.last_flush >= self.flush_seconds:
             self.flush()
 
     def flush(self) -> None:
         if not self.pending:
             return
         batch, self.pending = self.pending, []
+        self.last_flush = time.monotonic()
         with self.db.atomic():
             for status, item, reason in batch:
                 self._write(status, item, reason)

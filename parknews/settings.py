@@ -49,7 +49,10 @@ EXTENSIONS = {"parknews.progress.Progress": 500}
 
 # Archive path; empty means $PARKNEWS_DB or data/parknews.db.
 PARKNEWS_DB = ""
-# Rows written per SQLite transaction.
+# Rows written per SQLite transaction, and the longest a row waits for its batch.
 PARKNEWS_BATCH_SIZE = 50
+PARKNEWS_FLUSH_SECONDS = 2.0
+# Every failure is recorded in the archive and summarised by the CLI; no log line per item.
+DEFAULT_DROPITEM_LOG_LEVEL = "INFO"
 
 LOG_LEVEL = "INFO"

@@ -78,7 +78,7 @@ def test_a_second_run_of_the_same_profile_exits_at_once_and_touches_nothing(tmp_
 def test_overlapping_real_runs_sigterm_and_resume(tmp_path: Path) -> None:
     db = tmp_path / "archive.db"
     with LocalSite(DEMO_SITES / "rentsh") as site:
-        first = _crawl_process(db, site.url)
+        first = _crawl_process(db, site.url, delay="0.8")  # slow enough to still be running after the checks
         try:
             _wait_for(lambda: _articles(db) >= 2)
             # An overlapping run (cron fired again) leaves at once.

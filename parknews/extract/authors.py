@@ -225,8 +225,17 @@ def _usable_value(value: str, page: Page) -> bool:
 
 def _credit(label: str, values: Sequence[str]) -> Byline:
     """Author values of a field: each may hold several names ("宋怡 杨志华", "赵  培")."""
-    parts = [parse_credit_field(label, _join_spaced_name(collapse(v))) for v in values]
+    parts = [parse_credit_field(label, _join_spaced_name(_latin_byline(collapse(v)))) for v in values]
     return merge_bylines(*parts) if parts else Byline()
+
+
+def _latin_byline(value: str) -> str:
+    """"By Jill Disis, CNN Business" → "Jill Disis": a Latin-script value's name, without the
+    "By" and the job title after the comma (Chinese values keep their commas: 张三，李四)."""
+    if re.search(f"[{_CJK}]", value):
+        return value
+    value = re.sub(r"^\s*by\s+", "", value, flags=re.I)
+    return re.split(r"\s*(?:,|\s-\s|\|)\s*", value, maxsplit=1)[0]
 
 
 def _join_spaced_name(value: str) -> str:
@@ -250,6 +259,18 @@ class _Line:
     after_img: bool
     """An image stands between the previous piece and this one."""
     in_link: bool
+    row: int
+    """Number of the visual line (block or <br> boundaries) the piece is on."""
+
+
+# Elements that break the text into visual lines.
+_BLOCK_TAGS: frozenset[str] = frozenset(
+    {
+        "p", "div", "br", "li", "ul", "ol", "dl", "dt", "dd", "td", "th", "tr", "table", "tbody", "thead",
+        "h1", "h2", "h3", "h4", "h5", "h6", "center", "section", "article", "header", "footer", "blockquote",
+        "hr", "pre", "form", "nav", "aside", "main", "figure", "figcaption", "address", "body",
+    }
+)
 
 
 class _Context:
@@ -294,25 +315,33 @@ class _Context:
 
 
 def _walk_lines(root: HtmlElement) -> Iterator[_Line]:
-    state = {"img": False}
+    state = {"img": False, "row": 0}
+
+    def piece(text: str, el: HtmlElement, in_link: bool) -> _Line:
+        line = _Line(text, el, state["img"], in_link, state["row"])
+        state["img"] = False
+        return line
 
     def walk(el: HtmlElement, in_link: bool) -> Iterator[_Line]:
         tag = el.tag.lower() if isinstance(el.tag, str) else ""
         if not tag or tag in _SKIP_TAGS:
             return
+        block = tag in _BLOCK_TAGS
+        if block:
+            state["row"] += 1
         if tag == "img":
             state["img"] = True
         link = in_link or tag == "a"
         text = collapse(el.text)
         if text:
-            yield _Line(text, el, state["img"], link)
-            state["img"] = False
+            yield piece(text, el, link)
         for child in el:
             yield from walk(child, link)
             tail = collapse(child.tail)
             if tail:
-                yield _Line(tail, el, state["img"], in_link)
-                state["img"] = False
+                yield piece(tail, el, in_link)
+        if block:
+            state["row"] += 1
 
     yield from walk(root, False)
 
@@ -433,7 +462,8 @@ def _name_line(ctx: _Context) -> Byline:
     for j in range(start - 1, max(0, start - _HEADER_LINES) - 1, -1):
         line = lines[j]
         names = _names_of_line(line.text)
-        if names and j > 0 and not (line.in_link or line.after_img or ctx.excluded(line.el)):
+        alone = (j == 0 or lines[j - 1].row != line.row) and (j + 1 >= len(lines) or lines[j + 1].row != line.row)
+        if names and alone and j > 0 and not (line.in_link or line.after_img or ctx.excluded(line.el)):
             vouched = {n for n in names if _headline_opens_with(n, lines[max(0, j - _VOUCH_LINES) : j], ctx)}
             # One name must look like one (or be vouched for); of several, one is enough.
             if any(_surname_like(n) or n in vouched for n in names) and (len(names) > 1 or vouched or _surname_like(names[0])):
@@ -455,9 +485,14 @@ def _names_of_line(text: str) -> list[str]:
     if not _NAME_LINE.match(text):
         return []
     names = [n for n in _NAME_SPLIT.split(text) if n]
-    if any(n in _HEADER_WORDS or n in _NOT_NAMES or not _is_person(n) for n in names):
+    if any(n in _HEADER_WORDS or n in _NOT_NAMES or not _is_person(n) or _is_place(n) for n in names):
         return []
     return names
+
+
+def _is_place(name: str) -> bool:
+    """"江苏省", "松江区", "冠县": a place (the "发布于：江苏省" of portals), not a person."""
+    return len(name) >= 2 and name.endswith(("省", "市", "县", "区", "镇", "乡", "村", "州", "盟", "旗"))
 
 
 def _surname_like(name: str) -> bool:

@@ -92,6 +92,7 @@ _NOBODY = re.compile(
 _ORG_SUFFIXES: tuple[str, ...] = (
     "委员会", "管委会", "办公室", "政府", "中心", "公司", "集团", "园区", "协会", "学会", "商会",
     "研究院", "研究所", "电视台", "通讯社", "出版社", "杂志社", "报社", "日报", "晚报", "新闻", "网站",
+    "编辑部", "工作室", "栏目组", "课题组", "记者站",
     "委", "局", "办", "厅", "网", "站", "报",  # single characters: 建社, 建华 stay names; no given name ends in 委/局
 )
 _ORG = re.compile(rf"[{_CJK}A-Za-z0-9]{{2,24}}?(?:{'|'.join(_ORG_SUFFIXES)}){_NAME_END}")
@@ -292,7 +293,10 @@ def _read_credits(text: str, pos: int, default: Roles | None = None) -> _Credits
                 pos = om.end()
                 continue
         nobody = _NOBODY.match(text, p)
-        m = nobody or _NAME.match(text, p) or _ORG.match(text, p)
+        m = nobody or _NAME.match(text, p)
+        org = None if nobody else _ORG.match(text, p)
+        if org and (m is None or org.end() > m.end()):
+            m = org  # "园区观察编辑部": the organisation, not a name "园区观察" and a label "编辑"
         if m is None or m.group() in _NOT_NAMES or text.startswith((":", "："), m.end()):
             break  # "作者：佚名 发布时间：…": a word before a colon labels the next field
         if nobody:

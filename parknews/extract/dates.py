@@ -805,5 +805,29 @@ def find_published(
     for step in _STEPS:
         found = step(page, meta_lines, tz, ctx)
         if found:
-            return found
+            return _local_rendering(page, found, tz) if step in (_from_jsonld, _from_meta) else found
     return None
+
+
+def _instant(iso: str) -> _dt.datetime | None:
+    if "T" not in iso:
+        return None
+    try:
+        return _dt.datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _local_rendering(page: Page, found: tuple[str, str], tz: str) -> tuple[str, str]:
+    """The same instant as the page's own <time datetime> gives it: WordPress and Yoast write
+    UTC into meta tags and JSON-LD ("01:20:15+00:00") and the local time into the entry's
+    <time class="published"> ("09:20:15+08:00"); the local reading is kept."""
+    instant = _instant(found[0])
+    if instant is None or instant.utcoffset() != _dt.timedelta(0):
+        return found
+    for el in page.tree.iter("time"):
+        value = el.get("datetime") or ""
+        parsed = _parse_machine_value(value, tz) if value else None
+        if parsed and parsed[0] != found[0] and _instant(parsed[0]) == instant:
+            return parsed
+    return found

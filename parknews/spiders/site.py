@@ -24,9 +24,22 @@ from urllib.parse import urldefrag, urlsplit
 
 import scrapy
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadFailedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    ResponseDataLossError,
+)
 from scrapy.http import Request, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.error import ConnectionDone, ConnectionLost
+from twisted.internet.error import TimeoutError as TxTimeoutError
 from twisted.python.failure import Failure
+from twisted.web.client import ResponseNeverReceived
 from w3lib.url import canonicalize_url
 
 from parknews.items import FetchFailure, RawPage
@@ -247,16 +260,139 @@ class SiteSpider(scrapy.Spider):
         )
 
     def on_error(self, failure: Failure) -> Iterator[Any]:
+        """Turn a request that got no usable response into an item; the crawl goes on.
+
+        An HTTP error status (4xx, or 5xx once RetryMiddleware gave up) arrives with its
+        response: that becomes a RawPage, which the pipelines record as ``fetch: HTTP 503``
+        (stored raw page and all). Anything else becomes a FetchFailure whose stage and
+        reason come from :func:`describe_failure`. Its URL is the one the spider asked for,
+        the first of a redirect chain.
+        """
         request = failure.request  # type: ignore[attr-defined]
         kind = request.meta.get("kind", "article")
         if failure.check(HttpError):
             yield self._raw(failure.value.response, kind)
             return
-        message = failure.getErrorMessage()
+        stage, reason = describe_failure(failure, request, self.crawler.settings)
         yield FetchFailure(
-            url=request.url,
+            url=(request.meta.get("redirect_urls") or [request.url])[0],
             kind=kind,
-            stage="robots" if "robots.txt" in message else "fetch",
-            reason=f"{failure.type.__name__}: {message}"[:500],
+            stage=stage,
+            reason=reason[:500],
             site=self.profile.name,
         )
+
+
+def _size(n: int) -> str:
+    """Bytes for people: 16 MiB, 1.5 MiB, 3083 B."""
+    for unit, scale in (("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= scale:
+            return f"{n / scale:.1f}".removesuffix(".0") + f" {unit}"
+    return f"{n} B"
+
+
+def describe_failure(failure: Failure, request: Request, settings: Any) -> tuple[str, str]:
+    """(stage, reason) of a download that failed without an HTTP error response.
+
+    Stages, shared with the pipelines (``fetch: HTTP 404``, ``extract: ...``):
+
+    - ``timeout``: no complete response within DOWNLOAD_TIMEOUT, after the retries;
+      "timed out after 30 s (3 tries)".
+    - ``size``: the body is larger than DOWNLOAD_MAXSIZE, announced by Content-Length,
+      counted while streaming, or once gzip/deflate/br/zstd-decoded (a decompression
+      bomb); "larger than DOWNLOAD_MAXSIZE (16 MiB): ...".
+    - ``redirect``: a redirect back to a URL already in the chain ("redirect loop: A -> B
+      -> A"), or more than REDIRECT_MAX_TIMES redirects.
+    - ``robots``: robots.txt disallows the URL; "disallowed by robots.txt".
+    - ``offsite``: a redirect led off the profile's allowed domains.
+    - ``fetch``: everything else on the way: HTTP errors (from the pipelines), a connection
+      reset or refused, a body cut short ("response truncated: got 1200 of 5000 bytes"),
+      an unresolvable host; an unknown error keeps its exception name and message.
+    """
+    exc = failure.value
+    message = str(exc)
+    tries = f" ({request.meta.get('retry_times', 0) + 1} tries)" if request.meta.get("retry_times") else ""
+    maxsize = request.meta.get("download_maxsize", settings.getint("DOWNLOAD_MAXSIZE"))
+    over = f"larger than DOWNLOAD_MAXSIZE ({_size(maxsize)})"
+    # Twisted's own errors sit under Scrapy's: ResponseFailed and its reasons (a list of Failures).
+    causes: list[BaseException] = []
+    inner: BaseException | None = exc
+    while inner is not None and inner not in causes:
+        causes.append(inner)
+        inner = inner.__cause__ or inner.__context__
+    reasons = [r.value for c in causes for r in getattr(c, "reasons", None) or [] if isinstance(r, Failure)]
+    every = causes + reasons
+    txresponse = next((c.response for c in causes if getattr(c, "response", None) is not None
+                       and hasattr(c.response, "length")), None)
+
+    if isinstance(exc, (DownloadTimeoutError, TxTimeoutError, TimeoutError)):
+        timeout = request.meta.get("download_timeout", settings.getfloat("DOWNLOAD_TIMEOUT"))
+        return "timeout", f"timed out after {timeout:g} s{tries}"
+    if isinstance(exc, IgnoreRequest):
+        if "robots.txt" in message:
+            return "robots", "disallowed by robots.txt"
+        if message.startswith("redirect loop"):
+            return "redirect", message
+        if "max redirections" in message:
+            chain = [*request.meta.get("redirect_urls", []), request.url]
+            return "redirect", f"too many redirects: {len(chain) - 1} (REDIRECT_MAX_TIMES), last {request.url}"
+        if "during decompression" in message:
+            compressed = re.search(r"\((\d+) B compressed", message)
+            wire = f" from {_size(int(compressed[1]))} on the wire" if compressed else ""
+            return "size", f"{over} once decompressed{wire} (decompression bomb?)"
+        if "offsite" in message:
+            host = re.search(r"'([^']+)'", message)
+            return "offsite", f"leads off the allowed domains to {host[1] if host else request.url}"
+        return "fetch", f"ignored: {message}"
+    if isinstance(exc, DownloadCancelledError):
+        declared = re.search(r"Expected to receive (\d+) bytes", message)
+        if declared:
+            return "size", f"{over}: Content-Length says {_size(int(declared[1]))}"
+        return "size", f"{over}: stopped reading past the limit"
+    if any(isinstance(e, ConnectionLost) for e in every):
+        if isinstance(exc, ResponseNeverReceived) or any(isinstance(c, ResponseNeverReceived) for c in causes):
+            return "fetch", f"connection reset by peer before any response{tries}"
+        return "fetch", f"connection reset by peer mid-response{_got(txresponse)}{tries}"
+    if isinstance(exc, ResponseDataLossError):
+        return "fetch", f"response truncated: connection closed early{_got(txresponse)}{tries}"
+    if any(isinstance(c, ResponseNeverReceived) for c in causes) and any(isinstance(e, ConnectionDone) for e in every):
+        return "fetch", f"server closed the connection without a response{tries}"
+    if isinstance(exc, DownloadConnectionRefusedError):
+        return "fetch", f"connection refused{tries}"
+    if isinstance(exc, CannotResolveHostError):
+        return "fetch", f"cannot resolve host {urlsplit(request.url).hostname}{tries}"
+    if isinstance(exc, DownloadFailedError) and reasons:
+        return "fetch", f"download failed: {'; '.join(str(r) for r in reasons)}{tries}"
+    return "fetch", f"{type(exc).__name__}: {message}{tries}" if message else f"{type(exc).__name__}{tries}"
+
+
+def _got(txresponse: Any) -> str:
+    """": got 1200 of 5000 bytes" for a body cut short, as far as Twisted and Scrapy let us see.
+
+    The declared length is public (IResponse.length); the count received lives on Scrapy's
+    private body reader, so it is read defensively and left out when not there.
+    """
+    if txresponse is None or not isinstance(getattr(txresponse, "length", None), int):
+        return ""
+    received = getattr(getattr(txresponse, "_bodyProtocol", None), "_bytes_received", None)
+    if isinstance(received, int):
+        return f": got {received} of {txresponse.length} bytes"
+    return f": got fewer than the {txresponse.length} bytes of its Content-Length"
+
+
+class RedirectLoopMiddleware(RedirectMiddleware):
+    """Scrapy's RedirectMiddleware, but a redirect back into its own chain fails the request.
+
+    Stock Scrapy schedules the redirect like any new request, so the duplicate filter
+    silently drops the second visit to A in A -> A or A -> B -> A: no errback, no failure
+    row, the page just vanishes. Here it raises IgnoreRequest("redirect loop: ..."), which
+    reaches SiteSpider.on_error. Enabled in parknews/settings.py in place of the stock one.
+    """
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:
+        result = super().process_response(request, response)
+        if isinstance(result, Request):
+            chain = [*request.meta.get("redirect_urls", []), request.url]
+            if canonicalize_url(result.url) in {canonicalize_url(url) for url in chain}:
+                raise IgnoreRequest(f"redirect loop: {' -> '.join([*chain, result.url])}")
+        return result

@@ -1,0 +1,429 @@
+"""Full-text search over the archive that works for Chinese: one- and two-character terms too.
+
+The index (``articles_fts``, created by migration 3 in ``parknews.store``) holds, for title,
+body and caption text, one token per character: the two-character window that starts there
+("上虞区" is indexed as ``上虞 虞区 区``; punctuation and spaces are dropped from a window, letters
+are lower-cased). So every substring is findable, whatever its length:
+
+- a term of two or more characters is the phrase of its windows (生命健康 is
+  ``"生命" + "命健" + "健康"``, 上虞 is ``"上虞"``), matching exactly the texts that contain it;
+- a single character is a prefix query (``"虞" *``), matching any window that starts with it.
+
+The same rules apply to Latin letters and digits (``2024`` matches "2024年"; terms are
+substrings, case-insensitive). Triggers keep the index in step with the articles table.
+
+Query language, parsed here and never spliced into SQL (the FTS5 expression travels as a bound
+parameter, and is built only from quoted windows and operators)::
+
+    上虞 生物医药            both terms, anywhere in title, body or captions
+    "上虞 生命健康"          phrase: 上虞 then 生命健康, with only spaces/punctuation between
+    松江 OR 临港             either term
+    生物医药 -上虞           without 上虞 (also: NOT 上虞)
+    (松江 OR 临港) 医药      grouping
+    title:上虞               only in the title (also body:, captions:)
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import sqlite3
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+FTS_TABLE = "articles_fts"
+FTS_COLUMNS = ("title", "body", "captions")
+#: bm25 weights for title, body and captions: a hit in the title counts ten body hits.
+RANK_WEIGHTS = (10.0, 1.0, 3.0)
+RANK_SQL = f"bm25({FTS_TABLE}, {', '.join(str(w) for w in RANK_WEIGHTS)})"
+
+
+class QueryError(ValueError):
+    """A search query that cannot be understood; the message says why, in one line."""
+
+
+# --- tokens ------------------------------------------------------------------------
+
+
+def is_token_char(ch: str) -> bool:
+    """Whether FTS5's unicode61 tokenizer keeps ``ch`` in a token (letters, digits, private use)."""
+    category = unicodedata.category(ch)
+    return category[0] in "LN" or category == "Co"
+
+
+def index_windows(text: str | None) -> list[str]:
+    """The windows the index holds for ``text``, before unicode61 drops separators from them.
+
+    Mirrors the SQL of ``store._fts_tokens_sql`` (the tests hold the two together).
+    """
+    if text is None:
+        return []
+    return [text[i : i + 2] for i in range(max(len(text), 1))]
+
+
+def _fts_string(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def term_expression(term: str) -> str | None:
+    """FTS5 expression matching the texts that contain ``term`` (None when it has no letters or digits).
+
+    Spaces and punctuation at the ends are ignored; inside, a run of them matches any run of
+    spaces and punctuation.
+    """
+    start, end = 0, len(term)
+    while start < end and not is_token_char(term[start]):
+        start += 1
+    while end > start and not is_token_char(term[end - 1]):
+        end -= 1
+    core = term[start:end]
+    if not core:
+        return None
+    if len(core) == 1:
+        return f"{_fts_string(core)} *"
+    windows = [core[i : i + 2] for i in range(len(core) - 1)]
+    return " + ".join(_fts_string(w) for w in windows if any(map(is_token_char, w)))
+
+
+# --- query parsing -----------------------------------------------------------------
+
+
+@dataclass
+class Query:
+    """A parsed search query."""
+
+    text: str
+    """What the user typed."""
+    match: str
+    """The FTS5 expression for ``articles_fts MATCH ?``."""
+    terms: list[str] = field(default_factory=list)
+    """The terms to look for (not the excluded ones), for highlighting."""
+
+
+_TOKEN_RE = re.compile(r'\s+|(?P<paren>[()])|"(?P<phrase>[^"]*)"|(?P<open>")|(?P<word>[^\s()"]+)')
+_COLUMN_RE = re.compile(r"^(?P<column>title|body|captions):(?P<rest>.*)$")
+
+
+def _lex(text: str) -> list[tuple[str, str]]:
+    tokens: list[tuple[str, str]] = []
+    pos = 0
+    while pos < len(text):
+        m = _TOKEN_RE.match(text, pos)
+        assert m is not None  # every character is matched by one alternative
+        pos = m.end()
+        if m.group("paren"):
+            tokens.append((m.group("paren"), m.group("paren")))
+        elif m.group("phrase") is not None:
+            tokens.append(("phrase", m.group("phrase")))
+        elif m.group("open"):
+            raise QueryError('unbalanced quote: a phrase needs a closing "')
+        elif m.group("word"):
+            word = m.group("word")
+            column = _COLUMN_RE.match(word)
+            if column:
+                tokens.append(("column", column.group("column")))
+                rest = column.group("rest")
+                if rest:
+                    tokens.append(("word", rest))
+                continue
+            if word in ("AND", "OR", "NOT"):
+                tokens.append((word, word))
+            elif word.startswith("-") and len(word) > 1:
+                tokens.append(("NOT", "-"))
+                tokens.append(("word", word[1:]))
+            else:
+                tokens.append(("word", word))
+    return tokens
+
+
+class _Parser:
+    """Recursive descent over the lexed query; builds the FTS5 expression as it goes."""
+
+    def __init__(self, text: str) -> None:
+        self.tokens = _lex(text)
+        self.pos = 0
+        self.terms: list[str] = []
+
+    def peek(self) -> str | None:
+        return self.tokens[self.pos][0] if self.pos < len(self.tokens) else None
+
+    def take(self) -> tuple[str, str]:
+        token = self.tokens[self.pos]
+        self.pos += 1
+        return token
+
+    def parse(self) -> str:
+        if not self.tokens:
+            raise QueryError("empty query: give at least one term")
+        expr = self.or_expr()
+        if self.pos < len(self.tokens):
+            raise QueryError(f"unexpected {self.tokens[self.pos][1]!r}: unbalanced parenthesis?")
+        if expr is None:
+            raise QueryError("nothing to search for: terms need at least one letter or digit")
+        return expr
+
+    def or_expr(self) -> str | None:
+        parts = [self.and_expr()]
+        while self.peek() == "OR":
+            self.take()
+            parts.append(self.and_expr())
+        kept = [p for p in parts if p is not None]
+        if len(kept) > 1:
+            return "(" + " OR ".join(kept) + ")"
+        return kept[0] if kept else None
+
+    def and_expr(self) -> str | None:
+        positive: list[str] = []
+        negative: list[str] = []
+        seen = False
+        while self.peek() not in (None, ")", "OR"):
+            if self.peek() == "AND":
+                self.take()
+                continue
+            negate = self.peek() == "NOT"
+            if negate:
+                self.take()
+                if self.peek() in (None, ")", "OR", "AND", "NOT"):
+                    raise QueryError("NOT (or -) must be followed by a term")
+            primary = self.primary(collect=not negate)
+            seen = True
+            if primary is not None:
+                (negative if negate else positive).append(primary)
+        if not seen:
+            if self.peek() == "OR" or (self.pos and self.tokens[self.pos - 1][0] == "OR"):
+                raise QueryError("OR needs a term on each side")
+            raise QueryError("unbalanced or empty parentheses")
+        if negative and not positive:
+            raise QueryError("a query needs at least one term to look for; it cannot only exclude")
+        if not positive:
+            return None
+        expr = positive[0] if len(positive) == 1 else "(" + " AND ".join(positive) + ")"
+        for neg in negative:
+            expr = f"({expr} NOT {neg})"
+        return expr
+
+    def primary(self, collect: bool) -> str | None:
+        column = None
+        if self.peek() == "column":
+            column = self.take()[1]
+            if self.peek() in (None, ")", "OR", "AND", "NOT", "column"):
+                raise QueryError(f"{column}: must be followed by a term")
+        kind, value = self.take()
+        if kind == "(":
+            inner = self.or_expr()
+            if self.peek() != ")":
+                raise QueryError("unbalanced parenthesis: missing )")
+            self.take()
+            expr = None if inner is None else f"({inner})"
+        elif kind in ("word", "phrase"):
+            expr = term_expression(value)
+            if expr is not None:
+                expr = f"({expr})"
+                if collect:
+                    self.terms.append(value)
+        else:
+            raise QueryError(f"unexpected {value!r}")
+        if expr is not None and column:
+            expr = f"{column} : {expr}"
+        return expr
+
+
+def parse_query(text: str) -> Query:
+    """Parse a search query into its FTS5 expression; raises QueryError with a readable reason."""
+    parser = _Parser(text)
+    match = parser.parse()
+    return Query(text=text, match=match, terms=parser.terms)
+
+
+# --- snippets ----------------------------------------------------------------------
+
+_SEPARATORS = r"[^\w]+|_+"
+
+
+def _term_pattern(term: str) -> str | None:
+    runs: list[str] = []
+    current = ""
+    for ch in term:
+        if is_token_char(ch):
+            current += ch
+        elif current:
+            runs.append(current)
+            current = ""
+    if current:
+        runs.append(current)
+    if not runs:
+        return None
+    return f"(?:{_SEPARATORS})".join(re.escape(run) for run in runs)
+
+
+def highlight_pattern(terms: Iterable[str]) -> re.Pattern[str] | None:
+    """A regex finding any of ``terms`` (case-insensitive; punctuation inside a term is loose)."""
+    patterns = sorted({p for p in map(_term_pattern, terms) if p}, key=len, reverse=True)
+    return re.compile("|".join(patterns), re.IGNORECASE) if patterns else None
+
+
+def make_snippet(text: str, pattern: re.Pattern[str] | None, width: int = 90) -> tuple[str, list[tuple[int, int]]]:
+    """A window of ``text`` around its first match, and the (start, end) spans of matches in it."""
+    text = " ".join(text.split())
+    first = pattern.search(text) if pattern else None
+    if first is None:
+        return (text[:width] + "…" if len(text) > width else text), []
+    start = max(0, first.start() - width // 4)
+    end = min(len(text), start + width)
+    start = max(0, min(start, end - width))
+    piece = text[start:end]
+    lead = "…" if start > 0 else ""
+    spans = [(m.start() + len(lead), m.end() + len(lead)) for m in pattern.finditer(piece)] if pattern else []
+    return lead + piece + ("…" if end < len(text) else ""), spans
+
+
+def captions_text(captions: str | list[Any] | None) -> str:
+    """Caption texts of a captions value (JSON text or list), one per line."""
+    if isinstance(captions, str):
+        try:
+            captions = json.loads(captions)
+        except ValueError:
+            return ""
+    return "\n".join(str(c.get("text") or "") for c in captions or [] if isinstance(c, dict))
+
+
+def best_snippet(title: str | None, body: str | None, captions: str | list[Any] | None, terms: Iterable[str],
+                 width: int = 90) -> tuple[str, list[tuple[int, int]]]:
+    """Snippet from the body, else the captions, else the title: the first field that has a match."""
+    pattern = highlight_pattern(terms)
+    fields = [body or "", captions_text(captions), title or ""]
+    for text in fields:
+        if pattern and pattern.search(text):
+            return make_snippet(text, pattern, width)
+    return make_snippet(fields[0] or fields[2], None, width)
+
+
+def mark(text: str, spans: list[tuple[int, int]], before: str, after: str, escape: Any = None) -> str:
+    """``text`` with every span wrapped in ``before``/``after``; other text passed through ``escape``."""
+    escape = escape or (lambda s: s)
+    out, pos = [], 0
+    for start, end in spans:
+        out.append(escape(text[pos:start]) + before + escape(text[start:end]) + after)
+        pos = end
+    out.append(escape(text[pos:]))
+    return "".join(out)
+
+
+# --- searching ---------------------------------------------------------------------
+
+
+@dataclass
+class Hit:
+    """One matching article."""
+
+    rank: int
+    url: str
+    site: str | None
+    title: str | None
+    published_at: str | None
+    source_outlet: str | None
+    score: float
+    """Relevance (bm25, higher is better; title hits weigh most)."""
+    snippet: str
+    highlights: list[tuple[int, int]]
+    """(start, end) character offsets of the matched terms in ``snippet``."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rank": self.rank, "url": self.url, "site": self.site, "title": self.title,
+                "published_at": self.published_at, "source_outlet": self.source_outlet,
+                "score": round(self.score, 4), "snippet": self.snippet,
+                "highlights": [list(span) for span in self.highlights]}
+
+
+@dataclass
+class SearchResult:
+    query: Query
+    total: int
+    """How many articles match (before ``limit``)."""
+    hits: list[Hit]
+
+
+def _conn(db: Any) -> sqlite3.Connection:
+    return getattr(db, "conn", db)
+
+
+def search(db: Any, text: str, *, site: str | None = None, since: str | None = None, until: str | None = None,
+           limit: int | None = 20) -> SearchResult:
+    """Articles matching the query ``text``, best first (raises QueryError on a bad query).
+
+    ``db`` is a sqlite-utils Database or a sqlite3 connection on an archive at schema 3 or later.
+    ``since``/``until`` filter on the publication date like ``parknews export``.
+    """
+    query = parse_query(text)
+    clauses, params = [f"{FTS_TABLE} MATCH ?"], [query.match]
+    if site:
+        clauses.append("a.site = ?")
+        params.append(site)
+    if since:
+        clauses.append("a.published_at >= ?")
+        params.append(since)
+    if until:
+        clauses.append("substr(a.published_at, 1, 10) <= ?")
+        params.append(until)
+    where = " AND ".join(clauses)
+    source = f"{FTS_TABLE} JOIN articles AS a ON a.rowid = {FTS_TABLE}.rowid"
+    conn = _conn(db)
+    try:
+        total = conn.execute(f"SELECT count(*) FROM {source} WHERE {where}", params).fetchone()[0]
+        rows = conn.execute(
+            f"SELECT a.url, a.site, a.title, a.published_at, a.source_outlet, a.body, a.captions, {RANK_SQL} AS score "
+            f"FROM {source} WHERE {where} ORDER BY score, a.published_at DESC, a.url LIMIT ?",
+            [*params, -1 if limit is None else limit],
+        ).fetchall()
+    except sqlite3.OperationalError as exc:
+        if "no such table" in str(exc):
+            raise QueryError("this archive has no full-text index; open it once with this parknews to upgrade it") from exc
+        raise QueryError(f"cannot search for {text!r}: {exc}") from exc
+    hits = []
+    for rank, (url, site_, title, published, outlet, body, captions, score) in enumerate(rows, start=1):
+        snippet, spans = best_snippet(title, body, captions, query.terms)
+        hits.append(Hit(rank, url, site_, title, published, outlet, -score, snippet, spans))
+    return SearchResult(query=query, total=total, hits=hits)
+
+
+def rebuild_index(db: Any) -> int:
+    """Rebuild the full-text index from the articles table; returns the number of articles indexed.
+
+    Not needed in normal use (triggers keep the index in step); use it after bulk edits made
+    with triggers disabled, or a VACUUM that renumbered rowids.
+    """
+    from parknews.store import _fts_values_sql  # the index's own tokenizer SQL, as the triggers use it
+
+    conn = _conn(db)
+    with conn:
+        conn.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('delete-all')")
+        conn.execute(f"INSERT INTO {FTS_TABLE}(rowid, title, body, captions) "
+                     f"SELECT rowid, {_fts_values_sql('articles')} FROM articles")
+    return conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+
+
+# --- for Datasette -----------------------------------------------------------------
+
+
+def fts_match_expression(text: str | None) -> str:
+    """FTS5 expression for a search box (Datasette): the parsed query, else the words taken
+    literally, else an expression that matches nothing. Never raises."""
+    text = text or ""
+    try:
+        return parse_query(text).match
+    except QueryError:
+        words = [term_expression(w) for w in re.split(r'[\s()"]+', text)]
+        return " AND ".join(f"({w})" for w in words if w) or '""'
+
+
+def snippet_html(title: str | None, body: str | None, captions: str | None, text: str | None) -> str:
+    """HTML snippet (text escaped, matches in <mark>) for the Datasette search query."""
+    try:
+        terms = parse_query(text or "").terms
+    except QueryError:
+        terms = (text or "").split()
+    snippet, spans = best_snippet(title, body, captions, terms)
+    return mark(snippet, spans, "<mark>", "</mark>", escape=html.escape)
