@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from lxml.cssselect import CSSSelector
 from lxml.html import HtmlElement
 
 from parknews.extract import captions as captions_mod
@@ -165,10 +167,16 @@ def _strip_page(tree: HtmlElement) -> None:
             drop_element(form)
 
 
+@functools.lru_cache(maxsize=512)
+def _css(selector: str) -> CSSSelector:
+    """Compiled CSS selector (compiling costs more than matching; profiles reuse a few)."""
+    return CSSSelector(selector, translator="html")
+
+
 def _select_first(tree: HtmlElement, selectors: list[str]) -> HtmlElement | None:
     for sel in selectors:
         try:
-            found = tree.cssselect(sel)
+            found = _css(sel)(tree)
         except Exception:  # noqa: BLE001 - a bad selector in a profile must not kill a crawl
             continue
         for el in found:
@@ -286,7 +294,7 @@ def _related_links(page: Page, site: SiteRules) -> list[Link]:
     containers: list[HtmlElement] = []
     for sel in site.related:
         try:
-            containers.extend(tree.cssselect(sel))
+            containers.extend(_css(sel)(tree))
         except Exception:  # noqa: BLE001
             continue
     if not containers:
@@ -381,7 +389,7 @@ def _take_field_elements(root: HtmlElement, removed: list[Removal]) -> tuple[Byl
 def _drop_chrome(root: HtmlElement, site: SiteRules, removed: list[Removal]) -> None:
     for sel in site.drop:
         try:
-            targets = root.cssselect(sel)
+            targets = _css(sel)(root)
         except Exception:  # noqa: BLE001
             continue
         for el in targets:
@@ -576,7 +584,7 @@ def _page_source(page: Page) -> str | None:
     """The publishing outlet or account named by meta tags or the page header, if any."""
     candidates = [page.meta.get(key) for key in rules.SOURCE_META]
     for selector in rules.SOURCE_ELEMENTS:
-        candidates += [el.text_content() for el in page.tree.cssselect(selector)[:1]]
+        candidates += [el.text_content() for el in _css(selector)(page.tree)[:1]]
     for value in map(collapse, candidates):
         if value and len(value) <= 30 and not value.startswith(("http", "www.")):
             return value
