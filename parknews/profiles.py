@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import sys
 from dataclasses import dataclass, field, replace
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,7 +22,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-SITES_DIR = Path(__file__).parent / "sites"
+# Read through importlib.resources: a folder when installed, a folder inside the zipped egg under scrapyd.
+SITES_DIR = files("parknews") / "sites"
 #: Fields whose coverage a run measures (share of new articles that have them).
 COVERAGE_FIELDS = ("title", "body", "date", "byline")
 
@@ -121,7 +123,7 @@ def _path_query(url: str) -> str:
 
 def builtin_profiles() -> list[str]:
     """Names of the profiles shipped in parknews/sites/."""
-    return sorted(p.stem for p in SITES_DIR.glob("*.toml"))
+    return sorted(p.name.removesuffix(".toml") for p in SITES_DIR.iterdir() if p.name.endswith(".toml"))
 
 
 def load_profile(name_or_path: str | Path) -> SiteProfile:
@@ -129,8 +131,8 @@ def load_profile(name_or_path: str | Path) -> SiteProfile:
     text = str(name_or_path)
     path = Path(text)
     if not (text.endswith(".toml") or path.exists()):
-        path = SITES_DIR / f"{text}.toml"
-        if not path.exists():
+        path = SITES_DIR / f"{text}.toml"  # type: ignore[assignment]
+        if not path.is_file():
             known = ", ".join(builtin_profiles()) or "none"
             raise ProfileError(f"no profile named {text!r} (built-in profiles: {known}; or pass a path to a .toml file)")
     if not path.is_file():
