@@ -17,7 +17,9 @@ can check that a crawl records the failure and goes on:
 ``oversize-declared``  the same with ``Content-Length: size`` announced up front
 ``gzip-bomb``          ``Content-Encoding: gzip``: a few KiB that inflate to ``size`` bytes
 ``redirect-loop``      302 to the path itself
-``redirect:/other``    302 to ``/other`` (two paths redirecting to each other make A->B->A)
+``redirect-chain``     302 to the path with ``?hop=N+1``: a new URL every time, never an end
+``redirect:/other``    302 to ``/other`` or to a full URL (two paths redirecting to each
+                       other make A->B->A)
 ``binary``             a small PDF served as ``application/pdf``
 =====================  ==================================================================
 
@@ -29,20 +31,19 @@ when the server stops, so shutdown never waits for it.
 
 from __future__ import annotations
 
-import hashlib
-from email.utils import formatdate
-
 import functools
+import hashlib
 import socket
 import struct
 import sys
 import threading
 import zlib
 from collections import Counter
+from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -64,10 +65,15 @@ _TYPES = {
 }
 
 #: Fault names a ``[faults]`` entry may use (besides ``redirect:/path``).
-FAULTS = ("timeout", "reset", "truncate", "oversize", "oversize-declared", "gzip-bomb", "redirect-loop", "binary")
+FAULTS = (
+    "timeout", "reset", "truncate", "oversize", "oversize-declared", "gzip-bomb",
+    "redirect-loop", "redirect-chain", "binary",
+)
 DEFAULT_FAULT_DELAY = 5.0
 DEFAULT_FAULT_SIZE = 20 * 1024 * 1024
 _CHUNK = 64 * 1024
+# What an "oversize" response streams, over and over: plausible HTML, about 12 KiB.
+_FILLER = b"<p>" + "园区招商新闻".encode() * 700 + b"</p>\n"
 # The smallest well-formed one-page PDF: what a CMS serves when an "article" is an attachment.
 _PDF = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
@@ -232,10 +238,9 @@ class LocalSite:
                     if fault == "oversize-declared":
                         headers["Content-Length"] = str(site.fault_size)
                     self._head(200, headers)
-                    chunk = (b"<p>" + "园区".encode() * (_CHUNK // 6) + b"</p>")[:_CHUNK]
                     sent = 0
                     while sent < site.fault_size and not site._stopping.is_set():
-                        piece = chunk[: site.fault_size - sent]
+                        piece = _FILLER[: site.fault_size - sent]
                         self.wfile.write(piece)
                         sent += len(piece)
                     self.close_connection = True
@@ -243,8 +248,12 @@ class LocalSite:
                     body = _gzip_bomb(site.fault_size)
                     self._head(200, {"Content-Type": html, "Content-Encoding": "gzip", "Content-Length": str(len(body))})
                     self.wfile.write(body)
-                elif fault == "redirect-loop" or fault.startswith("redirect:"):
-                    location = self.path if fault == "redirect-loop" else fault.partition(":")[2]
+                elif fault.startswith("redirect"):
+                    if fault == "redirect-chain":
+                        hop = parse_qs(urlsplit(self.path).query).get("hop", ["0"])[0]
+                        location = f"{path}?hop={int(hop) + 1 if hop.isdigit() else 1}"
+                    else:
+                        location = self.path if fault == "redirect-loop" else fault.partition(":")[2]
                     body = b"<html><body>moved</body></html>"
                     self._head(302, {"Location": location, "Content-Type": html, "Content-Length": str(len(body))})
                     self.wfile.write(body)

@@ -22,14 +22,40 @@ AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 
-# --- fetching ---------------------------------------------------------------------
+# --- fetching: limits ----------------------------------------------------------------
+# Every fault ends as a failure row (URL, stage, reason; see SiteSpider.on_error and
+# describe_failure) and the crawl goes on. Tests shrink these with -s NAME=VALUE.
+#
+# Seconds for one whole download: connect, headers and body (Scrapy's default is 180).
+# A server that hangs costs (RETRY_TIMES + 1) x this before it becomes a `timeout` failure.
 DOWNLOAD_TIMEOUT = 30
+# Transient faults get two more tries: the HTTP codes below and timeouts, connection
+# resets and refusals, truncated bodies (Scrapy's RETRY_EXCEPTIONS). 4xx is final at once.
+# After the last try a 5xx is recorded once, as `fetch: HTTP 503`.
 RETRY_ENABLED = True
 RETRY_TIMES = 2
-# Pages larger than this are not news articles; refuse them rather than fill memory.
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+# Pages larger than this are not news articles; refuse them rather than fill memory
+# (`size` failure). Checked against Content-Length before the body is read, against the
+# bytes received while streaming, and -- by HttpCompressionMiddleware, which needs
+# COMPRESSION_ENABLED -- against the decoded size while inflating gzip/deflate/br/zstd, so a
+# decompression bomb stops at this size too. A per-request meta "download_maxsize" overrides.
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
+# Logged as a warning (raw or decoded), still processed.
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+COMPRESSION_ENABLED = True
+# A body shorter than its Content-Length (or a broken chunked body) is a failure
+# ("response truncated"), never a half article in the archive.
+DOWNLOAD_FAIL_ON_DATALOSS = True
+# Redirect chains longer than this are a `redirect` failure. A redirect back into its own
+# chain (A -> A, A -> B -> A) or off the allowed domains fails at once: stock Scrapy lets
+# the duplicate filter or OffsiteMiddleware drop those silently (no errback, no row), so
+# RedirectLoopMiddleware (parknews/middlewares.py) takes the stock middleware's place.
 REDIRECT_MAX_TIMES = 5
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "parknews.middlewares.RedirectLoopMiddleware": 600,
+}
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 # Article URLs first, so a listing walk does not pile up work in memory.

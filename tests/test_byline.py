@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from parknews.extract.byline import BylineMatch, match_byline, merge_bylines, parse_credit_field
+from parknews.extract.byline import BylineMatch, find_credits, match_byline, merge_bylines, parse_credit_field
 from parknews.items import Byline
 
 
@@ -82,6 +82,16 @@ WHOLE_LINE = [
     ("文/John Smith", {"reporters": ["John Smith"]}),
     # a dateline alone on its line
     ("新华社客户端上海6月1日电", {"outlet": "新华社客户端"}),
+    # an app and its paper joined by a middle dot, the name glued to "/文" and the picture credit
+    ("顶端新闻·河南商报记者马俊峰/文受访者供图", {"outlet": "顶端新闻·河南商报", "reporters": ["马俊峰"]}),
+    # a portal's regional channel as the outlet
+    ("新华网黑龙江频道 记者 伊琳 李清芬", {"outlet": "新华网黑龙江频道", "reporters": ["伊琳", "李清芬"]}),
+    # where the reporter filed from is not a second name
+    ("新京报记者 彭冲 山东冠县报道", {"outlet": "新京报", "reporters": ["彭冲"]}),
+    ("（记者 王芳 发自北京）", {"reporters": ["王芳"]}),
+    ("记者 王芳报道", {"reporters": ["王芳"]}),
+    # whoever was interviewed supplied the pictures: nobody to credit
+    ("记者 张三 受访者供图", {"reporters": ["张三"]}),
 ]
 
 
@@ -112,6 +122,12 @@ PREFIXES = [
     ("本报讯 记者 李四 近日，区经委召开会议。", {"reporters": ["李四"]}, "近日，区经委召开会议。"),
     ("（记者 张三）近日，园区召开大会。", {"reporters": ["张三"]}, "近日，园区召开大会。"),
     ("上海6月19日电（记者 龚雯）先进制造业", {"reporters": ["龚雯"]}, "先进制造业"),
+    # a republished wire story keeps the agency's reporter
+    (
+        "据新华社拉萨电（记者 格桑边觉）记者近日从自治区农业农村厅获悉，去年改造户用卫生厕所4.66万座。",
+        {"outlet": "新华社", "reporters": ["格桑边觉"]},
+        "记者近日从自治区农业农村厅获悉，去年改造户用卫生厕所4.66万座。",
+    ),
 ]
 
 
@@ -155,6 +171,12 @@ NOT_BYLINES = [
     "张三 李四",
     "上海市松江区经委",
     "（上海）近日，园区召开大会。",
+    # a wire attribution without credits names a source, not a writer
+    "据新华社北京3月1日电 国务院总理主持召开国务院常务会议。",
+    # brackets closing a paragraph that hold no credits
+    "园区新增企业120家（2024年）。",
+    "会议在上海召开（完）",
+    "他说的是张三（张三）。",
     # a long line that happens to start with credits
     "记者 张三 通讯员 李四 王五 赵六 钱七 孙八 周九 吴十 郑一 冯二 陈三 褚四 卫五 蒋六 沈七。",
     "",
@@ -165,6 +187,53 @@ NOT_BYLINES = [
 @pytest.mark.parametrize("line", NOT_BYLINES)
 def test_not_bylines(line: str) -> None:
     assert match_byline(line) is None
+
+
+# (paragraph, expected fields, the paragraph without the credits) for credits in brackets that
+# close the last paragraph: newspapers and weeklies sign the article at its end.
+TRAILING = [
+    (
+        "该人士付之一笑：“所有的改革难道不都是利益再分配的过程吗？”（姚峰 上海报道）",
+        {"reporters": ["姚峰"]},
+        "该人士付之一笑：“所有的改革难道不都是利益再分配的过程吗？”",
+    ),
+    ("园区今年新增企业120家。（记者 张三 通讯员 李四）", {"reporters": ["张三"], "correspondents": ["李四"]}, "园区今年新增企业120家。"),
+    ("图为园区全景。（上海市松江区经委 供图）", {}, "图为园区全景。"),
+]
+
+
+@pytest.mark.parametrize(("line", "expected", "rest"), TRAILING)
+def test_credits_closing_a_paragraph(line: str, expected: dict[str, Any], rest: str) -> None:
+    match = match_byline(line)
+    assert match is not None
+    assert not match.whole_line
+    assert _fields(match.byline) == expected
+    assert (line[: match.start] + line[match.end :]).strip() == rest
+
+
+# (info line, expected fields) for credits anywhere in a line of label:value fields.
+CREDIT_LINES = [
+    ("来源：新华网 作者：张三 编辑：李四", {"reporters": ["张三"], "editors": ["李四"]}),
+    ("02日14:25 作者： 赵婕 出自 [人民文学出版社]", {"reporters": ["赵婕"]}),
+    ("连载：乔冠华才情人生 出版社：团结出版社 作者：罗银胜", {"reporters": ["罗银胜"]}),
+    ("作者：芊草凡凡 时间：2005-08-22 19:13:18", {"reporters": ["芊草凡凡"]}),
+    # a blog entry's foot: the handle is the author, "编辑" is the edit link
+    ("作者:zboygirl 阅读(1660) 评论(5) 编辑 发表于:2005-07-31 12:30", {"reporters": ["zboygirl"]}),
+    ("顶端新闻·河南商报记者马俊峰/文受访者供图", {"outlet": "顶端新闻·河南商报", "reporters": ["马俊峰"]}),
+    # empty fields, placeholders, a CMS account number, a source: nobody
+    ("作者： 来源： 发布日期： 2005-07-05", {}),
+    ("作者：佚名 发布时间：2024-10-12", {}),
+    ("作者：L_104485 发布时间：2022-02-13", {}),
+    ("来源：巴彦淖尔日报", {}),
+    # "记者" inside a word or a sentence is no label
+    ("新华网记者了解到，今年以来园区新增企业120家", {}),
+    ("在线荐稿 记者博客 联系记者", {}),
+]
+
+
+@pytest.mark.parametrize(("line", "expected"), CREDIT_LINES)
+def test_find_credits_in_info_lines(line: str, expected: dict[str, Any]) -> None:
+    assert _fields(find_credits(line)) == expected
 
 
 def test_dateline_without_credits_is_kept_as_lead_only() -> None:
@@ -196,6 +265,10 @@ CREDIT_FIELDS = [
     ("作者", "松江区经委", {}, "作者：松江区经委"),
     ("作者", "中国产业园区网", {}, "作者：中国产业园区网"),
     ("作者", "www.example.com.cn", {}, "作者：www.example.com.cn"),
+    ("作者", "L_104485", {}, "作者：L_104485"),
+    ("作者", "园区观察编辑部", {}, "作者：园区观察编辑部"),
+    # blog and forum handles are names
+    ("作者", "zboygirl", {"reporters": ["zboygirl"]}, "作者：zboygirl"),
 ]
 
 

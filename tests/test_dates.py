@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from parknews.extract.dates import find_published, parse_datetime
+from parknews.extract.dates import collect_clues, find_published, parse_datetime
 from parknews.extract.page import parse_page
 
 # (text, expected (iso, raw)) for dates written the usual ways.
@@ -33,6 +33,19 @@ DATETIMES = [
     ("2024-02-30 2024-02-29", ("2024-02-29", "2024-02-29")),
     # an impossible clock keeps the day
     ("2024-10-12 25:61", ("2024-10-12", "2024-10-12")),
+    # day and month before the year (ASP.NET and overseas templates): a number over 12 is the
+    # day; a 12-hour clock marks the US order month/day/year
+    ("9/17/2004 5:54:13 AM", ("2004-09-17T05:54:13+08:00", "9/17/2004 5:54:13 AM")),
+    ("7/5/2005 9:23:57 PM", ("2005-07-05T21:23:57+08:00", "7/5/2005 9:23:57 PM")),
+    ("17/9/2004", ("2004-09-17", "17/9/2004")),
+    ("12/12/2004 08:00", ("2004-12-12T08:00:00+08:00", "12/12/2004 08:00")),
+    # AM/PM after a 24-hour clock changes nothing; 12 AM is midnight
+    ("2005-04-27 14:32PM", ("2005-04-27T14:32:00+08:00", "2005-04-27 14:32PM")),
+    ("2005-04-27 12:05AM", ("2005-04-27T00:05:00+08:00", "2005-04-27 12:05AM")),
+    # English dates of overseas portals and blog templates
+    ("Saturday, September 10th, 2005 10:56 am", ("2005-09-10T10:56:00+08:00", "Saturday, September 10th, 2005 10:56 am")),
+    ("September 19th, 2005 at 7:32 pm", ("2005-09-19T19:32:00+08:00", "September 19th, 2005 at 7:32 pm")),
+    ("Sep 10, 2005", ("2005-09-10", "Sep 10, 2005")),
 ]
 
 
@@ -54,6 +67,9 @@ NOT_DATES = [
     "沪ICP备12345678号-1",
     "浏览次数：2024",
     "版本 1.2.3",
+    "06/02/2022 13:48",  # 6 February or June 2? without a 12-hour clock the order is unknown
+    "May 2005",
+    "Mayor 3, 2005",
     "",
 ]
 
@@ -291,3 +307,162 @@ def test_update_time_only_when_nothing_else() -> None:
     assert find_published(parse_page(html, "https://www.example.com/a.html")) == ("2024-10-12", "2024-10-12")
     html = """<html><body><h1>园区新闻</h1><div class="info">更新时间：2024-10-20</div></body></html>"""
     assert find_published(parse_page(html, "https://www.example.com/a.html")) == ("2024-10-20", "2024-10-20")
+
+
+TEXT = "<p>10月11日上午，嘉北工业园区新能源汽车零部件产业园二期项目正式开工，项目总投资约18亿元，规划用地约160亩。</p>"
+
+
+def _find(body: str, title: str = "园区新闻_示例网", url: str = "https://www.example.com/show.asp?id=12") -> tuple[str, str] | None:
+    page = parse_page(f"<html><head><title>{title}</title></head><body>{body}</body></html>", url)
+    return find_published(page)
+
+
+# (body, expected) for unlabelled info lines right under the headline: portals of the 2000s
+# and many CMS templates write the date with no label at all.
+UNLABELLED_UNDER_HEADLINE = [
+    pytest.param(
+        "<h1>园区新闻</h1><div>BUSINESS.EXAMPLE.COM 2004年7月16日08:19 [ 黄宇 ] 来源：[ 国际金融报 ]</div>" + TEXT,
+        ("2004-07-16T08:19:00+08:00", "2004年7月16日08:19"),
+        id="portal-info-line",
+    ),
+    pytest.param(
+        "<h1>园区新闻</h1><table><tr><td>网易商业报道</td></tr><tr><td class='graysl'> 2004-12-10 11:55:08 来源: "
+        "<font>网易商业报道</font></td></tr></table>" + TEXT,
+        ("2004-12-10T11:55:08+08:00", "2004-12-10 11:55:08"),
+        id="table-row",
+    ),
+    pytest.param(
+        "<h1>园区新闻</h1><div>2005-04-27 14:32更新 来源：千龙新闻网</div>" + TEXT,
+        ("2005-04-27T14:32:00+08:00", "2005-04-27 14:32"),
+        id="update-time-when-nothing-else",
+    ),
+    pytest.param(
+        # the labelled publish date beats the unlabelled line nearer the headline
+        "<h1>园区新闻</h1><div>2024-10-20 来源：新民晚报</div><div class='info'>发布时间：2024-10-12</div>" + TEXT,
+        ("2024-10-12", "2024-10-12"),
+        id="label-beats-unlabelled",
+    ),
+    pytest.param(
+        "<h1>园区新闻</h1><div>2024-10-20 14:00更新</div><div>发布时间：2024-10-12</div>" + TEXT,
+        ("2024-10-12", "2024-10-12"),
+        id="publish-beats-update",
+    ),
+]
+
+
+@pytest.mark.parametrize(("body", "expected"), UNLABELLED_UNDER_HEADLINE)
+def test_unlabelled_info_line_under_the_headline(body: str, expected: tuple[str, str]) -> None:
+    assert _find(body) == expected
+
+
+def test_headline_without_heading_tag() -> None:
+    # No h1: the headline is the element that states the <title>'s headline, and the info line
+    # under it is found from there.
+    body = """<table><tr><td><font size="5">拿出10万元投资房产 小两口尝试以钱生钱(图)</font></td></tr>
+    <tr><td>http://house.example.com 2005年03月31日03:18 北京娱乐信报</td></tr></table>""" + TEXT
+    title = "拿出10万元投资房产 小两口尝试以钱生钱(图)_示例房产_示例网"
+    assert _find(body, title=title) == ("2005-03-31T03:18:00+08:00", "2005年03月31日03:18")
+
+
+# Unlabelled dates under the headline that are not the publish date.
+NOT_INFO_LINES = [
+    # a sentence of the article
+    pytest.param("<h1>园区新闻</h1><p>2024年10月11日，园区召开大会。</p>" + TEXT, id="sentence"),
+    # a list of other articles right under the headline: two dates
+    pytest.param(
+        "<h1>园区新闻</h1><div>临港新片区发布新政 2024-10-20 漕河泾开发区签约 2024-10-18</div>" + TEXT, id="two-dates"
+    ),
+    # below the article text, an unlabelled date is someone else's (a comment, a related item)
+    pytest.param("<h1>园区新闻</h1>" + TEXT + "<div>网友甲 2024-10-20 10:00</div>", id="after-the-text"),
+]
+
+
+@pytest.mark.parametrize("body", NOT_INFO_LINES)
+def test_unlabelled_dates_that_are_not_info_lines(body: str) -> None:
+    assert _find(body) is None
+
+
+def test_label_cell_of_a_table_names_its_value() -> None:
+    # <td>成文日期</td><td>2024-10-08</td>: the value cell is read with its label cell.
+    body = """<h1>关于开展技术改造项目申报工作的通知</h1>
+    <table class="xxgk"><tr><td>成文日期</td><td>2024-10-08</td><td>发布日期</td><td>2024-10-12</td></tr></table>
+    """ + TEXT
+    assert _find(body) == ("2024-10-12", "2024-10-12")
+    assert _find(body.replace("<td>发布日期</td><td>2024-10-12</td>", "")) is None
+
+
+def test_forum_post_header_above_the_title() -> None:
+    # Discuz archive: the post's date and poster sit in the header row above the post's title.
+    body = """<div class="crumb"><a href="/">论坛</a> » 社会资本与再就业</div>
+    <div class="post"><div class="posthead"><span class="right">2003-5-29 09:07</span><b>高山流水</b></div>
+    <div class="t_msg"><b>社会资本与再就业</b><br>""" + TEXT + "</div></div>"
+    assert _find(body, title="社会资本与再就业(页 1) - 学术前沿 - 社会学论坛") == (
+        "2003-05-29T09:07:00+08:00",
+        "2003-5-29 09:07",
+    )
+
+
+def test_date_above_the_title_yields_to_the_url() -> None:
+    body = "<div><span>2003-5-29 09:07</span></div><h1>园区新闻</h1>" + TEXT
+    assert _find(body, url="https://www.example.com/2024/10/12/news.html") == ("2024-10-12", "2024/10/12")
+
+
+def test_blog_entry_foot_is_not_page_footer() -> None:
+    # "post-footer" is the entry's own foot; "footer" alone is the page's.
+    body = """<table><tr><td class="post-title">昨天去金矿玩</td></tr><tr><td>""" + TEXT + """</td></tr>
+    <tr><td class="post-footer">由海姑娘张贴 @ 2005-03-21 01:20:44 (359)</td></tr></table>
+    <div class="footer">网站更新时间：2024-11-24</div>"""
+    assert _find(body, title="海姑娘 | blog.example.com") == ("2005-03-21T01:20:44+08:00", "2005-03-21 01:20:44")
+
+
+def test_first_of_several_blog_entries() -> None:
+    # A blog page lists entries; the first whose title text follows is the article, not a
+    # sidebar box title ("最新文章") and not a later entry.
+    body = """<div class="category-title">【最新文章】</div><ul><li><a href="/1">明天出远门了</a></li></ul>
+    <table><tr><td class="post-title">昨天去金矿玩</td></tr><tr><td class="post-title">2005-03-21 01:20:44</td></tr>
+    <tr><td>""" + TEXT + """</td></tr>
+    <tr><td class="post-title">长发剪了，感觉很轻松</td></tr><tr><td class="post-title">2005-03-18 01:58:01</td></tr>
+    <tr><td>""" + TEXT + "</td></tr></table>"
+    assert _find(body, title="海姑娘 | blog.example.com") == ("2005-03-21T01:20:44+08:00", "2005-03-21 01:20:44")
+
+
+def test_cms_record_in_a_comment() -> None:
+    # Newspaper CMSes (方正) leave the article's record in a comment after the text; comments
+    # are stripped before the date is looked for, so the caller collects them first.
+    html = """<html><head><title>厕所革命</title></head><body><h2>厕所革命</h2>""" + TEXT + """
+    <!--enpproperty <articleid>128707</articleid><date>2022-02-13 00:00:00:0</date><author></author>/enpproperty-->
+    </body></html>"""
+    page = parse_page(html, "https://epaper.example.com/content_128707.html")
+    clues = collect_clues(page)
+    assert clues.dates == [("2022-02-13", "2022-02-13")]  # the midnight is padding
+    assert clues.authors == []
+    for comment in page.tree.xpath("//comment()"):
+        comment.getparent().remove(comment)
+    assert find_published(page) is None
+    assert find_published(page, clues=clues) == ("2022-02-13", "2022-02-13")
+
+
+# (body, expected) for reprinted essays that date themselves only by the print issue they cite.
+CITATIONS = [
+    pytest.param(TEXT + "<p>——《北京之春》1998年3月号</p>", ("1998-03", "1998年3月号"), id="month-issue"),
+    pytest.param(TEXT + "<p>（原载《人民日报》2005年3月1日）</p>", ("2005-03-01", "2005年3月1日"), id="dated-reprint"),
+    pytest.param(TEXT + "<p>摘自《学术季刊》2000年第2期</p>", None, id="issue-number-is-no-month"),
+    pytest.param(TEXT + "<p>萧乾：《风雨平生》，北京大学出版社1999年1月第1版。</p>", None, id="footnote"),
+]
+
+
+@pytest.mark.parametrize(("body", "expected"), CITATIONS)
+def test_citation_of_the_print_issue(body: str, expected: tuple[str, str] | None) -> None:
+    assert _find("<p align='center'><b>犬儒病</b></p>" + body, title="显示") == expected
+
+
+def test_utc_in_head_takes_the_pages_local_time() -> None:
+    # WordPress/Yoast write the instant in UTC into meta tags and JSON-LD, the entry's <time>
+    # gives the same instant in local time: the local reading is kept.
+    head = '<meta property="article:published_time" content="2024-11-04T01:20:15+00:00">'
+    body = """<article><h1>园区新闻</h1><time class="entry-date published" datetime="2024-11-04T09:20:15+08:00">2024年11月4日</time>
+    <p>正文。</p><div class="comment"><time datetime="2024-11-04T10:15:33+08:00">2024年11月4日 10:15</time></div></article>"""
+    assert find_published(_page(body, head=head)) == ("2024-11-04T09:20:15+08:00", "2024-11-04T09:20:15+08:00")
+    # another instant on the page changes nothing
+    other = body.replace("09:20:15", "09:30:00")
+    assert find_published(_page(other, head=head)) == ("2024-11-04T01:20:15+00:00", "2024-11-04T01:20:15+00:00")

@@ -12,6 +12,7 @@ from lxml.html import HtmlElement
 
 from parknews.extract import captions as captions_mod
 from parknews.extract import rules
+from parknews.extract.authors import find_authors
 from parknews.extract.body import (
     Block,
     drop_element,
@@ -22,7 +23,7 @@ from parknews.extract.body import (
     text_length,
 )
 from parknews.extract.byline import match_byline, merge_bylines, parse_credit_field
-from parknews.extract.dates import find_published, parse_datetime
+from parknews.extract.dates import collect_clues, find_published, parse_datetime
 from parknews.extract.encoding import DecodeError, decode_html
 from parknews.extract.page import Page, collapse, parse_page
 from parknews.extract.rules import simplify_labels
@@ -84,6 +85,7 @@ def extract_article(
     except ValueError as exc:
         raise ExtractionError("parse", str(exc)) from exc
     article = Article(url=url, encoding=encoding, canonical_url=page.canonical)
+    clues = collect_clues(page)  # before stripping: some CMSes keep date and author only in comments
     _strip_page(page.tree)
 
     title_el = _find_title_element(page, site)
@@ -96,10 +98,12 @@ def extract_article(
     if date_el is not None:
         published = parse_datetime(collapse(date_el.get("datetime") or date_el.text_content()))
     if published is None:
-        published = find_published(page, info_lines)
+        published = find_published(page, info_lines, clues=clues)
     if published:
         article.published_at, article.published_raw = published
     page_source = _page_source(page)
+    # Read before the block is cleaned: cleaning drops the headline, info line and author elements.
+    page_byline = find_authors(page, title_el, info_lines, clues=clues)
     article.related_links = _related_links(page, site)
     article.attachments = _attachments(page)
 
@@ -127,6 +131,8 @@ def extract_article(
 
     info_byline, info_source = _byline_from_info(info_lines)
     article.byline = merge_bylines(body_byline, info_byline)
+    if not article.byline.reporters:
+        article.byline = merge_bylines(article.byline, page_byline)
     article.source_outlet = next(
         (s for s in (source, field_source, info_source, dateline_outlet, page_source) if s and s not in rules.NO_SOURCE),
         None,
@@ -598,9 +604,9 @@ def _photographers(caps: list) -> Byline:  # type: ignore[type-arg]
 
 
 def _take_byline(blocks: list[Block]) -> tuple[list[Block], Byline, str | None]:
-    """Remove byline paragraphs (first two, last four text blocks) and parse them."""
+    """Remove byline paragraphs (first three, last four text blocks) and parse them."""
     text_idx = [i for i, b in enumerate(blocks) if b.kind in ("p", "h")]
-    window = text_idx[:2] + text_idx[-4:]
+    window = text_idx[:3] + text_idx[-4:]
     found: list[Byline] = []
     outlet = None
     drop: set[int] = set()

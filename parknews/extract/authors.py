@@ -103,6 +103,8 @@ _POSTED: tuple[re.Pattern[str], ...] = (
     re.compile(rf"(?:张贴者|发帖人|发贴人|博主|楼主)\s*[:：]\s*(?P<name>{_HANDLE})"),
 )
 
+_POSTED_HINT = re.compile(r"发表|发布于|发帖|张贴|[Bb]y\s|博主|楼主")
+
 # An info line of the "日期 [ 作者 ] 来源：[ 报名 ]" kind (portal templates): the bracketed
 # name right before 来源.
 _BRACKET_BEFORE_SOURCE = re.compile(
@@ -285,8 +287,17 @@ class _Context:
         self.index = {el: i for i, el in enumerate(self.elements)}
         self.anchor = self.index.get(headline) if headline is not None else None
         self._lines: list[_Line] | None = None
+        self._labelled: list[tuple[tuple[int, int], Byline]] | None = None
         self._chrome: dict[HtmlElement, bool] = {}
         self._lists: dict[etree._Element, bool] = {}
+        # Containers of the headline are the article, whatever their class says.
+        self._keep = set(headline.iterancestors()) if headline is not None else set()
+
+    def labelled(self) -> list[tuple[tuple[int, int], Byline]]:
+        """Credits of the page's short labelled elements, nearest the headline first."""
+        if self._labelled is None:
+            self._labelled = _scan_labelled(self)
+        return self._labelled
 
     def lines(self) -> list[_Line]:
         if self._lines is None:
@@ -295,10 +306,7 @@ class _Context:
 
     def excluded(self, el: HtmlElement) -> bool:
         """Page chrome, or a list of other articles: never a source of authors."""
-        lineage = [el, *el.iterancestors()]
-        if self.headline is not None:
-            keep = set(self.headline.iterancestors())
-            lineage = [a for a in lineage if a not in keep]
+        lineage = [a for a in (el, *el.iterancestors()) if a not in self._keep]
         for a in lineage:
             if a not in self._chrome:
                 self._chrome[a] = _is_chrome(a)
@@ -315,41 +323,52 @@ class _Context:
 
 
 def _walk_lines(root: HtmlElement) -> Iterator[_Line]:
-    state = {"img": False, "row": 0}
-
-    def piece(text: str, el: HtmlElement, in_link: bool) -> _Line:
-        line = _Line(text, el, state["img"], in_link, state["row"])
-        state["img"] = False
-        return line
-
-    def walk(el: HtmlElement, in_link: bool) -> Iterator[_Line]:
+    """Text pieces in document order, comments and skipped elements left out but not their tails."""
+    img = False
+    row = 0
+    links = 0
+    stack: list[tuple[HtmlElement, bool]] = [(root, True)]
+    while stack:
+        el, opening = stack.pop()
         tag = el.tag.lower() if isinstance(el.tag, str) else ""
-        if not tag or tag in _SKIP_TAGS:
-            return
-        block = tag in _BLOCK_TAGS
-        if block:
-            state["row"] += 1
-        if tag == "img":
-            state["img"] = True
-        link = in_link or tag == "a"
-        text = collapse(el.text)
-        if text:
-            yield piece(text, el, link)
-        for child in el:
-            yield from walk(child, link)
-            tail = collapse(child.tail)
-            if tail:
-                yield piece(tail, el, in_link)
-        if block:
-            state["row"] += 1
-
-    yield from walk(root, False)
+        if opening and tag and tag not in _SKIP_TAGS:
+            if tag in _BLOCK_TAGS:
+                row += 1
+            img = img or tag == "img"
+            links += tag == "a"
+            text = collapse(el.text)
+            if text:
+                yield _Line(text, el, img, links > 0, row)
+                img = False
+            stack.append((el, False))
+            stack.extend((child, True) for child in reversed(el))
+            continue
+        if not opening:
+            row += tag in _BLOCK_TAGS
+            links -= tag == "a"
+        # the element is closed (or skipped whole): its tail belongs to the parent
+        tail = collapse(el.tail)
+        parent = el.getparent()
+        if tail and el is not root and parent is not None:
+            yield _Line(tail, parent, img, links > 0, row)
+            img = False
 
 
 def _labelled_elements(ctx: _Context, *, near: bool) -> list[Byline]:
     """Credits of short elements: a "作者：" label in the text, or an author-class element.
     ``near``: only within a few elements of the headline (the info area); else anywhere in
     the page outside the chrome, nearest first."""
+    found = ctx.labelled()
+    if near:
+        found = [(key, b) for key, b in found if ctx.anchor is not None and key[1] <= 12]
+    # The nearest element that names an author; else the nearest that names an editor.
+    authors = [b for _, b in found if _has_author(b)]
+    if authors:
+        return [authors[0]]
+    return [b for _, b in found[:1]]
+
+
+def _scan_labelled(ctx: _Context) -> list[tuple[tuple[int, int], Byline]]:
     found: list[tuple[tuple[int, int], Byline]] = []
     for el in ctx.elements:
         tag = el.tag.lower()
@@ -358,7 +377,10 @@ def _labelled_elements(ctx: _Context, *, near: bool) -> list[Byline]:
         names = _class_words(el)
         author_class = bool(_AUTHOR_CLASS.search(names))
         editor_class = bool(_EDITOR_CLASS.search(names))
-        if len(el.text_content()) > _MAX_LINE * 2:
+        content = el.text_content()
+        if len(content) > _MAX_LINE * 2:
+            continue
+        if not (author_class or editor_class or _LABEL_HINT.search(content) or _BRACKET_BEFORE_SOURCE.search(content)):
             continue
         text = _element_text(el)
         if not text or len(text) > _MAX_LINE or _SENTENCE_END.search(text):
@@ -371,9 +393,6 @@ def _labelled_elements(ctx: _Context, *, near: bool) -> list[Byline]:
             continue
         if not _label_outside_links(el) and not (author_class or editor_class):
             continue  # a menu entry or a board name ("记者江湖"), not a credit
-        key = ctx.distance(el)
-        if near and (ctx.anchor is None or key[1] > 12):
-            continue
         if ctx.excluded(el):
             continue
         byline = find_credits(text) if labelled else Byline()
@@ -385,13 +404,9 @@ def _labelled_elements(ctx: _Context, *, near: bool) -> list[Byline]:
             if len(value) <= 30 and not re.search(r"来源|稿源|出处", text):
                 byline = parse_credit_field("作者" if author_class else "编辑", value)
         if _has_author(byline) or byline.editors:
-            found.append((key, byline))
+            found.append((ctx.distance(el), byline))
     found.sort(key=lambda t: t[0])
-    # The nearest element that names an author; editors of elements as near come along.
-    authors = [b for _, b in found if _has_author(b)]
-    if authors:
-        return [authors[0]]
-    return [b for _, b in found[:1]]
+    return found
 
 
 def _label_outside_links(el: HtmlElement) -> bool:
@@ -429,7 +444,8 @@ def _posted_by(ctx: _Context) -> list[Byline]:
     (the name is often a link of its own, so whole short elements are read)."""
     found: list[tuple[tuple[int, int], Byline]] = []
     for el in ctx.elements:
-        if el.tag.lower() in _SKIP_TAGS or len(el.text_content()) > 200:
+        content = el.text_content()
+        if el.tag.lower() in _SKIP_TAGS or len(content) > 200 or not _POSTED_HINT.search(content):
             continue
         text = _element_text(el)
         if not text or len(text) > 100 or parse_datetime(text) is None or len(el.findall(".//li")) >= 2:

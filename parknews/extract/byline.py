@@ -111,7 +111,7 @@ _NOT_NAMES: frozenset[str] = frozenset(
         "发表于", "发布于", "发表", "发布", "时间", "日期", "来源", "出处", "阅读", "评论", "浏览", "点击",
         "字号", "打印", "关闭", "分享", "收藏", "转载", "投稿", "纠错", "更新", "修改", "删除", "回复", "查看",
         "出自", "选自", "摘自", "转自", "来自", "出版", "出版社",
-        "size", "width", "height", "color", "style", "class", "align", "none", "null", "undefined",
+        "none", "null", "undefined",  # template placeholders
     }
 )
 
@@ -477,14 +477,18 @@ def merge_bylines(*parts: Byline) -> Byline:
     """Union preserving order, no duplicates; outlet = first non-empty; raw joined with ' | '."""
     merged = Byline()
     raws: list[str] = []
+    seen: set[str] = set()
     for part in parts:
         if merged.outlet is None and part.outlet:
             merged.outlet = part.outlet
         for role in _ROLE_FIELDS:
             names: list[str] = getattr(merged, role)
             names.extend(n for n in getattr(part, role) if n not in names)
-        if part.raw and part.raw not in raws:
-            raws.append(part.raw)
+        for raw in (part.raw or "").split(" | "):
+            key = "".join(raw.split()).replace("：", ":")  # the same line read twice, spaced differently
+            if raw and key not in seen:
+                seen.add(key)
+                raws.append(raw)
     merged.raw = " | ".join(raws) or None
     return merged
 

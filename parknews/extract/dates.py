@@ -1,4 +1,5 @@
-"""Find and normalise publication dates: JSON-LD, meta tags, labelled info lines, then the URL."""
+"""Find and normalise publication dates: JSON-LD, meta tags, the CMS record in comments, labelled
+and unlabelled info lines next to the headline, the URL, then a reprint's cited print issue."""
 
 from __future__ import annotations
 
@@ -174,6 +175,7 @@ _ZONE_CHARS = 160
 _ABOVE_CHARS = 40
 _MAX_INFO_TEXT = 100
 _SENTENCE = re.compile(r"[，。！？；]")
+_DIGIT = re.compile(r"\d")
 _DATE_ONLY = re.compile(r"^[\d\s:：/.\-年月日号时分秒]+$")
 _TITLE_SPLIT = re.compile(r"\s*(?:[-_|–—]|::|\s-\s)\s*")
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -584,8 +586,9 @@ def _tree_candidates(page: Page, tz: str) -> list[tuple[tuple[int, ...], _Found]
             if parsed:
                 found.append(_Found(parsed[0], parsed[1], 0, _PLAIN))
         if not found:
-            if len(el.text_content()) > _MAX_TEXT * 3:
-                continue  # a container: its info line is scanned as a smaller element
+            content = el.text_content()
+            if len(content) > _MAX_TEXT * 3 or not _DIGIT.search(content):
+                continue  # a container (its info line is scanned as a smaller element), or no date
             text = _element_text(el, skip_chrome=True)
             if not text or len(text) > _MAX_TEXT or not any(c.isdigit() for c in text):
                 continue

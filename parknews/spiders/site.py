@@ -24,7 +24,6 @@ from urllib.parse import urldefrag, urlsplit
 
 import scrapy
 from scrapy.crawler import Crawler
-from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
 from scrapy.exceptions import (
     CannotResolveHostError,
     DownloadCancelledError,
@@ -302,12 +301,15 @@ def describe_failure(failure: Failure, request: Request, settings: Any) -> tuple
       counted while streaming, or once gzip/deflate/br/zstd-decoded (a decompression
       bomb); "larger than DOWNLOAD_MAXSIZE (16 MiB): ...".
     - ``redirect``: a redirect back to a URL already in the chain ("redirect loop: A -> B
-      -> A"), or more than REDIRECT_MAX_TIMES redirects.
+      -> A"), off the allowed domains ("redirect off the site: A -> X"), or more than
+      REDIRECT_MAX_TIMES redirects ("too many redirects: more than 5 ...").
     - ``robots``: robots.txt disallows the URL; "disallowed by robots.txt".
-    - ``offsite``: a redirect led off the profile's allowed domains.
     - ``fetch``: everything else on the way: HTTP errors (from the pipelines), a connection
-      reset or refused, a body cut short ("response truncated: got 1200 of 5000 bytes"),
-      an unresolvable host; an unknown error keeps its exception name and message.
+      reset ("connection reset by peer mid-response, ...") or refused, a body cut short
+      ("response truncated: connection closed before all of its 5000 bytes arrived"), an
+      unresolvable host; an unknown error keeps its exception name and message.
+
+    The reason ends in "(3 tries)" when RetryMiddleware tried again before giving up.
     """
     exc = failure.value
     message = str(exc)
@@ -331,30 +333,27 @@ def describe_failure(failure: Failure, request: Request, settings: Any) -> tuple
     if isinstance(exc, IgnoreRequest):
         if "robots.txt" in message:
             return "robots", "disallowed by robots.txt"
-        if message.startswith("redirect loop"):
+        if message.startswith(("redirect loop", "redirect off the site")):
             return "redirect", message
         if "max redirections" in message:
-            chain = [*request.meta.get("redirect_urls", []), request.url]
-            return "redirect", f"too many redirects: {len(chain) - 1} (REDIRECT_MAX_TIMES), last {request.url}"
+            hops = len(request.meta.get("redirect_urls", []))
+            return "redirect", f"too many redirects: more than {hops} (REDIRECT_MAX_TIMES), the last from {request.url}"
         if "during decompression" in message:
             compressed = re.search(r"\((\d+) B compressed", message)
             wire = f" from {_size(int(compressed[1]))} on the wire" if compressed else ""
             return "size", f"{over} once decompressed{wire} (decompression bomb?)"
-        if "offsite" in message:
-            host = re.search(r"'([^']+)'", message)
-            return "offsite", f"leads off the allowed domains to {host[1] if host else request.url}"
         return "fetch", f"ignored: {message}"
     if isinstance(exc, DownloadCancelledError):
         declared = re.search(r"Expected to receive (\d+) bytes", message)
         if declared:
             return "size", f"{over}: Content-Length says {_size(int(declared[1]))}"
-        return "size", f"{over}: stopped reading past the limit"
+        return "size", f"{over}: stopped reading at the limit"
     if any(isinstance(e, ConnectionLost) for e in every):
         if isinstance(exc, ResponseNeverReceived) or any(isinstance(c, ResponseNeverReceived) for c in causes):
             return "fetch", f"connection reset by peer before any response{tries}"
-        return "fetch", f"connection reset by peer mid-response{_got(txresponse)}{tries}"
+        return "fetch", f"connection reset by peer mid-response, before {_declared(txresponse)} arrived{tries}"
     if isinstance(exc, ResponseDataLossError):
-        return "fetch", f"response truncated: connection closed early{_got(txresponse)}{tries}"
+        return "fetch", f"response truncated: connection closed before {_declared(txresponse)} arrived{tries}"
     if any(isinstance(c, ResponseNeverReceived) for c in causes) and any(isinstance(e, ConnectionDone) for e in every):
         return "fetch", f"server closed the connection without a response{tries}"
     if isinstance(exc, DownloadConnectionRefusedError):
@@ -366,33 +365,11 @@ def describe_failure(failure: Failure, request: Request, settings: Any) -> tuple
     return "fetch", f"{type(exc).__name__}: {message}{tries}" if message else f"{type(exc).__name__}{tries}"
 
 
-def _got(txresponse: Any) -> str:
-    """": got 1200 of 5000 bytes" for a body cut short, as far as Twisted and Scrapy let us see.
+def _declared(txresponse: Any) -> str:
+    """"all of its 5000 bytes" when the cut-short response declared a Content-Length (IResponse.length).
 
-    The declared length is public (IResponse.length); the count received lives on Scrapy's
-    private body reader, so it is read defensively and left out when not there.
+    How many bytes did arrive is not exposed: Scrapy's ResponseDataLossError carries no
+    counts, and its body reader is gone by the time the errback runs.
     """
-    if txresponse is None or not isinstance(getattr(txresponse, "length", None), int):
-        return ""
-    received = getattr(getattr(txresponse, "_bodyProtocol", None), "_bytes_received", None)
-    if isinstance(received, int):
-        return f": got {received} of {txresponse.length} bytes"
-    return f": got fewer than the {txresponse.length} bytes of its Content-Length"
-
-
-class RedirectLoopMiddleware(RedirectMiddleware):
-    """Scrapy's RedirectMiddleware, but a redirect back into its own chain fails the request.
-
-    Stock Scrapy schedules the redirect like any new request, so the duplicate filter
-    silently drops the second visit to A in A -> A or A -> B -> A: no errback, no failure
-    row, the page just vanishes. Here it raises IgnoreRequest("redirect loop: ..."), which
-    reaches SiteSpider.on_error. Enabled in parknews/settings.py in place of the stock one.
-    """
-
-    def process_response(self, request: Request, response: Response) -> Request | Response:
-        result = super().process_response(request, response)
-        if isinstance(result, Request):
-            chain = [*request.meta.get("redirect_urls", []), request.url]
-            if canonicalize_url(result.url) in {canonicalize_url(url) for url in chain}:
-                raise IgnoreRequest(f"redirect loop: {' -> '.join([*chain, result.url])}")
-        return result
+    length = getattr(txresponse, "length", None)
+    return f"all of its {length} bytes" if isinstance(length, int) else "the whole body"
