@@ -368,9 +368,34 @@ def _labelled_elements(ctx: _Context, *, near: bool) -> list[Byline]:
     return [b for _, b in found[:1]]
 
 
+def _label_candidates(ctx: _Context) -> list[HtmlElement]:
+    """Elements worth a closer look, in document order: those with an author/editor class, and
+    the few short ancestors of every text piece that holds a label or a bracketed name.
+
+    Reading every element's full text costs O(elements x depth); the labels are rare.
+    """
+    picked: set[HtmlElement] = set()
+    for el in ctx.elements:
+        names = f"{el.get('class') or ''} {el.get('id') or ''}"
+        if names.strip() and (_AUTHOR_CLASS.search(names) or _EDITOR_CLASS.search(names)):
+            picked.add(el)
+    for piece in ctx.root.xpath(".//text()"):
+        if not (_LABEL_HINT.search(piece) or "【" in piece or "[" in piece):
+            continue
+        holder = piece.getparent()
+        if holder is not None and piece.is_tail:
+            holder = holder.getparent()
+        for _ in range(4):  # a label, its span, its line, the line's cell
+            if holder is None or holder is ctx.root:
+                break
+            picked.add(holder)
+            holder = holder.getparent()
+    return sorted((el for el in picked if el in ctx.index), key=ctx.index.__getitem__)
+
+
 def _scan_labelled(ctx: _Context) -> list[tuple[tuple[int, int], Byline]]:
     found: list[tuple[tuple[int, int], Byline]] = []
-    for el in ctx.elements:
+    for el in _label_candidates(ctx):
         tag = el.tag.lower()
         if tag in _SKIP_TAGS or tag in ("html", "body"):
             continue

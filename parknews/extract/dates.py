@@ -560,6 +560,31 @@ def _cell_label(el: etree._Element) -> str:
 _TIER_PUBLISH, _TIER_UPDATE, _TIER_ABOVE = 0, 1, 2
 
 
+def _date_candidates(root: etree._Element, elements: list[etree._Element]) -> list[tuple[int, etree._Element]]:
+    """(index, element) pairs worth reading, in document order: <time> and date-class elements,
+    and the few short ancestors of every text piece that holds a digit.
+
+    Reading every element's full text costs O(elements x depth); dates sit in few places.
+    """
+    index = {el: i for i, el in enumerate(elements)}
+    picked: set[etree._Element] = set()
+    for el in elements:
+        if el.tag == "time" or (el.get("class") or el.get("id")) and _DATE_CLASS.search(_class_words(el)):
+            picked.add(el)
+    for piece in root.xpath(".//text()"):
+        if not _DIGIT.search(piece):
+            continue
+        holder = piece.getparent()
+        if holder is not None and piece.is_tail:
+            holder = holder.getparent()
+        for _ in range(4):  # the date, its span, its line, the line's cell
+            if holder is None:
+                break
+            picked.add(holder)
+            holder = holder.getparent()
+    return sorted((index[el], el) for el in picked if el in index)
+
+
 def _tree_candidates(page: Page, tz: str) -> list[tuple[tuple[int, ...], _Found]]:
     """Dates of short labelled texts, date-class elements and info-shaped lines next to the
     headline, outside the page chrome, with a sort key: the tier (publish, update, unlabelled
@@ -575,7 +600,7 @@ def _tree_candidates(page: Page, tz: str) -> list[tuple[tuple[int, ...], _Found]
     below, above = _header_zone(elements, anchor), _zone_above(elements, anchor)
     out: list[tuple[tuple[int, ...], _Found]] = []
     dated_lists: dict[etree._Element, bool] = {}
-    for i, el in enumerate(elements):
+    for i, el in _date_candidates(root, elements):
         tag = el.tag.lower()
         if tag in _SKIP_TAGS:
             continue
