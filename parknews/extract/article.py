@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from lxml import etree
 from lxml.cssselect import CSSSelector
 from lxml.html import HtmlElement
 
@@ -159,12 +160,10 @@ def extract_article(
 
 
 def _strip_page(tree: HtmlElement) -> None:
-    for el in list(tree.iter(*rules.DROP_TAGS)):
-        if el.tag == "meta" or el.tag == "link":
-            continue  # already read into Page; harmless in the tree
-        drop_element(el)
-    for el in tree.xpath("//comment() | //processing-instruction()"):
-        drop_element(el)
+    """Remove scripts, styles, widgets, comments and hidden elements, keeping the text around them."""
+    # lxml's C-level strippers; with_tail=False keeps the text that follows a removed element.
+    etree.strip_elements(tree, *rules.DROP_TAGS, with_tail=False)
+    etree.strip_tags(tree, etree.Comment, etree.ProcessingInstruction)
     for el in tree.xpath("//*[@hidden or contains(@style, 'none') or contains(@style, 'hidden')]"):
         if is_hidden(el):
             drop_element(el)
@@ -589,8 +588,9 @@ def _drop_repeated_lead(paragraphs: list[Block], removed: list[Removal]) -> list
 def _page_source(page: Page) -> str | None:
     """The publishing outlet or account named by meta tags or the page header, if any."""
     candidates = [page.meta.get(key) for key in rules.SOURCE_META]
-    for selector in rules.SOURCE_ELEMENTS:
-        candidates += [el.text_content() for el in _css(selector)(page.tree)[:1]]
+    if page.html is None or any(hint in page.html for hint in rules.SOURCE_ELEMENT_HINTS):
+        for selector in rules.SOURCE_ELEMENTS:
+            candidates += [el.text_content() for el in _css(selector)(page.tree)[:1]]
     for value in map(collapse, candidates):
         if value and len(value) <= 30 and not value.startswith(("http", "www.")):
             return value
@@ -649,7 +649,8 @@ _LETTER = re.compile(r"[^\W\d_]")
 
 
 def _language(body: str, lang: str | None) -> str | None:
-    letters = len(_LETTER.findall(body))
-    if letters and len(_CJK.findall(body)) / letters > 0.3:
+    sample = body[:3000]  # the language of the first paragraphs is the language of the article
+    letters = len(_LETTER.findall(sample))
+    if letters and len(_CJK.findall(sample)) / letters > 0.3:
         return "zh"
     return (lang or "").split("-")[0].lower() or None

@@ -106,15 +106,65 @@ def _unlikely(el: HtmlElement, cache: dict[HtmlElement, bool]) -> bool:
     return result
 
 
-def _score_tree(body: HtmlElement) -> dict[HtmlElement, float]:
+@dataclass
+class _Lengths:
+    """Reading lengths of one element, computed bottom-up in one pass over the tree."""
+
+    total: int = 0
+    """Reading units of all its text."""
+    linked: int = 0
+    """Reading units inside links."""
+    inline: int = 0
+    """Units of its own text: its text, its inline children's, its children's tails."""
+    inline_punct: int = 0
+    total_punct: int = 0
+
+
+def _measure(body: HtmlElement) -> dict[HtmlElement, _Lengths]:
+    """Lengths of every element, children before parents: each text node is read once
+    (calling text_content() per element would read the same text once per ancestor)."""
+    lengths: dict[HtmlElement, _Lengths] = {}
+    for el in reversed(list(body.iter())):
+        if not isinstance(el.tag, str):
+            continue
+        units = text_length(el.text) if el.text else 0
+        punct = len(_PUNCT.findall(el.text)) if el.text else 0
+        m = _Lengths(total=units, inline=units, inline_punct=punct, total_punct=punct)
+        for child in el:
+            tail_units = text_length(child.tail) if child.tail else 0
+            tail_punct = len(_PUNCT.findall(child.tail)) if child.tail else 0
+            c = lengths.get(child)
+            if c is not None:
+                m.total += c.total
+                m.total_punct += c.total_punct
+                m.linked += c.linked
+                if child.tag not in BLOCK_TAGS:
+                    m.inline += c.total
+                    m.inline_punct += c.total_punct
+            m.total += tail_units
+            m.total_punct += tail_punct
+            m.inline += tail_units
+            m.inline_punct += tail_punct
+        if el.tag == "a":
+            m.linked = m.total
+        lengths[el] = m
+    return lengths
+
+
+_PARAGRAPH_TAGS = frozenset(("p", "pre", "td", "div", "section", "article", "font", "span", "blockquote"))
+
+
+def _score_tree(body: HtmlElement, lengths: dict[HtmlElement, _Lengths]) -> dict[HtmlElement, float]:
     """Each paragraph-like element adds its score to its parent (whole) and grandparent (half)."""
     scores: dict[HtmlElement, float] = {}
-    for el in body.iter("p", "pre", "td", "div", "section", "article", "font", "span", "blockquote"):
-        own = el.tag not in ("p", "pre")
-        text = collapse(_own_text(el) if own else el.text_content())
-        if text_length(text) < 20:
+    for el, m in lengths.items():
+        if el.tag not in _PARAGRAPH_TAGS:
             continue
-        score = _paragraph_score(text)
+        own = el.tag not in ("p", "pre")
+        units, punct = (m.inline, m.inline_punct) if own else (m.total, m.total_punct)
+        if units < 20:
+            continue
+        score = 1 + punct + min(units / 50, 6)
         parent = el.getparent()
         if parent is None:
             continue
@@ -137,7 +187,13 @@ def find_content_root(tree: HtmlElement) -> HtmlElement | None:
     body = tree.find("body")
     if body is None:
         body = tree
-    scores = _score_tree(body)
+    lengths = _measure(body)
+    scores = _score_tree(body, lengths)
+
+    def density(el: HtmlElement) -> float:
+        m = lengths.get(el)
+        return min(1.0, m.linked / m.total) if m is not None and m.total else 1.0
+
     best: HtmlElement | None = None
     best_score = 0.0
     cache: dict[HtmlElement, bool] = {}
@@ -149,7 +205,7 @@ def find_content_root(tree: HtmlElement) -> HtmlElement | None:
     for raw, el in ranked:
         if raw <= best_score:
             break  # link density and penalties only lower a score: nothing further down can win
-        final = raw * (1 - link_density(el))
+        final = raw * (1 - density(el))
         if _unlikely(el, cache):
             # A long comment or sidebar blurb loses to the article unless nothing else is there;
             # a penalty, not a veto: some themes name the whole layout "...sidebar".
@@ -158,11 +214,11 @@ def find_content_root(tree: HtmlElement) -> HtmlElement | None:
             best, best_score = el, final
     if best is None:
         return None
-    best_len = text_length(best.text_content())
+    best_len = lengths[best].total
     node = best
     while node.getparent() is not None and node.getparent().tag not in ("body", "html"):
         parent = node.getparent()
-        if text_length(parent.text_content()) > best_len * 1.03 + 5:
+        if lengths[parent].total > best_len * 1.03 + 5:
             break
         node = parent
     return _widen_to_siblings(node, scores.get(best, 0.0), scores)

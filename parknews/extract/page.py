@@ -42,6 +42,8 @@ class Page:
     """``<link rel=canonical href>``, resolved."""
     base: str = ""
     """Base URL for relative links: ``<base href>`` resolved against url, else url."""
+    html: str | None = None
+    """The decoded source, for cheap substring tests before a tree scan."""
 
     def absolute(self, href: str | None) -> str | None:
         """An href resolved against the page's base URL (None for empty or unusable ones)."""
@@ -66,7 +68,7 @@ def parse_page(text: str, url: str) -> Page:
         tree = lxml.html.document_fromstring(text)
     except (etree.ParserError, ValueError) as exc:
         raise ValueError(f"unparseable HTML: {exc}") from exc
-    page = Page(url=url, tree=tree, base=url)
+    page = Page(url=url, tree=tree, base=url, html=text)
     base = tree.find(".//base")
     if base is not None and base.get("href"):
         page.base = page.absolute(base.get("href")) or url

@@ -34,7 +34,7 @@ def _r(pattern: str) -> re.Pattern[str]:
 # Elements removed from the whole page before anything else looks at it.
 DROP_TAGS = (
     "script", "style", "noscript", "iframe", "button", "input", "select",
-    "textarea", "svg", "canvas", "object", "embed", "template", "link", "meta",
+    "textarea", "svg", "canvas", "object", "embed", "template",
 )
 
 # Containers removed by their class or id (matched as a regex against "class id").
@@ -79,6 +79,8 @@ NO_SOURCE = {"未知", "不详", "本站", "本网", "网络", "互联网", "佚
 SOURCE_META = ("contentsource", "source", "mediaid", "article:source", "og:article:source")
 # Elements anywhere on the page that name the publishing account: the WeChat header (<a id="js_name">).
 SOURCE_ELEMENTS = ("#js_name", ".rich_media_meta_nickname", ".profile_nickname")
+# Substrings of the page source without which those elements cannot be there (skips a tree scan).
+SOURCE_ELEMENT_HINTS = ("js_name", "rich_media_meta_nickname", "profile_nickname")
 
 # Traditional forms of the characters in byline, caption, source and date labels, mapped
 # one to one onto simplified ones (lengths unchanged), so one set of patterns reads both
