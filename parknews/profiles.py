@@ -68,6 +68,8 @@ class SiteProfile:
     """Minimum share of a run's new articles with each field (title, body, date, byline);
     below it the run warns and exits non-zero (a redesign broke extraction)."""
     path: Path | None = None
+    original_domains: list[str] = field(default_factory=list)
+    """The site's own domains when the profile was pointed at a mirror (with_start_urls)."""
 
     def with_start_urls(self, urls: list[str]) -> SiteProfile:
         """The same profile pointed at other hosts (a mirror, a local copy).
@@ -80,7 +82,8 @@ class SiteProfile:
             if parts.scheme not in ("http", "https") or not parts.hostname:
                 raise ProfileError(f"--start-url must be an http(s) URL, got {url!r}")
             hosts.append(parts.hostname)
-        return replace(self, start_urls=list(urls), allowed_domains=list(dict.fromkeys(hosts)))
+        return replace(self, start_urls=list(urls), allowed_domains=list(dict.fromkeys(hosts)),
+                       original_domains=self.original_domains or list(self.allowed_domains))
 
     def listing_position(self, url: str) -> tuple[str, int] | None:
         """(section, page number) of a listing URL whose pattern names them, else None.

@@ -131,3 +131,26 @@ def test_runs_over_a_changing_site(site_copy: Path, tmp_path: Path) -> None:
         assert not_modified == 16 and unchanged == 16  # every live article answered 304
     assert _query(db, "SELECT count(*) FROM revisions") == [(1,)]
     assert _query(db, "PRAGMA integrity_check") == [("ok",)]
+
+
+def test_an_article_only_in_the_feed_is_discovered(site_copy: Path, tmp_path: Path) -> None:
+    """Z-BlogPHP's feed.php (with the real site's absolute URLs) is a discovery source too."""
+    db = tmp_path / "archive.db"
+    with LocalSite(site_copy) as site:
+        crawl = ("crawl", "rentsh", "--db", str(db), "--start-url", site.url + "/", *FAST)
+        assert run_cli(*crawl).returncode == 0
+        # A post that no listing page links to yet, announced only in the feed.
+        template = (site_copy / "index.php/post/11210.html").read_text("utf-8")
+        (site_copy / "index.php/post/13100.html").write_text(template.replace("普陀区", "浦东新区"), "utf-8")
+        feed = (site_copy / "feed.php").read_text("utf-8")
+        item = ("<item><title>浦东新区举办产业政策宣介会</title>"
+                "<link>http://rent.sh.cn/index.php/post/13100.html</link>"
+                "<guid>http://rent.sh.cn/index.php/post/13100.html</guid></item>")
+        (site_copy / "feed.php").write_text(feed.replace("<item>", item + "<item>", 1), "utf-8")
+        site.requests.clear()
+        result = run_cli(*crawl)
+        assert result.returncode == 0, result.stderr
+        assert site.requests["/index.php/post/13100.html"] == 1
+        assert site.requests["/feed.php"] == 1
+    urls = [u for (u,) in _query(db, "SELECT url FROM articles WHERE url LIKE '%13100%'")]
+    assert urls == [site.url + "/index.php/post/13100.html"]  # moved from rent.sh.cn to the mirror

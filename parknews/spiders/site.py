@@ -80,10 +80,10 @@ class SiteSpider(scrapy.Spider):
         if profile is None:
             raise ValueError("the site spider needs a profile: scrapy crawl site -a profile=rentsh")
         self.profile = profile if isinstance(profile, SiteProfile) else load_profile(profile)
-        self.original_domains = list(self.profile.allowed_domains)
         urls = _split_urls(start_url)
         if urls:
             self.profile = self.profile.with_start_urls(urls)
+        self.original_domains = self.profile.original_domains or list(self.profile.allowed_domains)
         self.allowed_domains = list(self.profile.allowed_domains)
         self.full = _flag(full)
         self.recheck_days = float(recheck) if recheck not in (None, "") else None
