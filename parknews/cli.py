@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 from datetime import date
@@ -325,35 +326,118 @@ def reextract(db: str | None, site: str | None) -> None:
 
 @cli.command()
 @click.option("--db", help=DB_HELP)
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here instead of standard output.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Write here instead of standard output; gzip-compressed when the name ends in .gz.")
 @click.option("--site", help="Only articles of this profile.")
 @click.option("--since", callback=_iso_date, help="Only articles published on or after this date (YYYY-MM-DD).")
 @click.option("--until", callback=_iso_date, help="Only articles published on or before this date (YYYY-MM-DD).")
-def export(db: str | None, output: str | None, site: str | None, since: str | None, until: str | None) -> None:
+@click.option("--fields", metavar="NAME,...", help="Only these record fields (url and schema_version are always kept).")
+@click.option("--after", type=click.IntRange(min=0), metavar="CURSOR",
+              help="Only articles added or changed after this cursor (printed by the previous export).")
+@click.option("--cursor-file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Incremental export: read the cursor from FILE (if it exists), write the new one after success.")
+def export(db: str | None, output: str | None, site: str | None, since: str | None, until: str | None,
+           fields: str | None, after: int | None, cursor_file: str | None) -> None:
     """Export articles as JSON Lines (UTF-8, one record per line, ordered by URL).
+
+    Records follow the JSON Schema in parknews/schemas/article.schema.json. Every
+    export ends by printing a cursor on standard error; --after CURSOR (or
+    --cursor-file) then exports only the articles added or changed since, so a
+    downstream consumer misses nothing and gets nothing twice.
 
     \b
     Example:
       parknews export -o articles.jsonl --site rentsh --since 2024-01-01
+      parknews export -o new.jsonl.gz --cursor-file state/cursor --fields title,body,published_at
     """
+    from parknews.store import change_cursor
+
+    wanted = _parse_fields(fields)
+    if cursor_file and after is None:
+        try:
+            text = Path(cursor_file).read_text("utf-8").strip()
+        except FileNotFoundError:
+            text = ""
+        if text:
+            if not text.isdigit():
+                raise click.ClickException(f"{cursor_file} does not hold a cursor (a number): {text[:40]!r}")
+            after = int(text)
     conn = _open(db, create=False)
     try:
+        # One read transaction: the cursor and the rows come from the same snapshot of the archive.
+        conn.execute("BEGIN")
+        cursor = change_cursor(conn)
+        if after is not None and after > cursor:
+            raise click.ClickException(f"cursor {after} is ahead of this archive (latest {cursor}): "
+                                       "was it made on another or a rebuilt archive?")
+        filters = {"site": site, "since": since, "until": until, "after": after, "upto": cursor}
         if output:
-            with open(output, "w", encoding="utf-8") as fh:
-                count = write_jsonl(conn, fh, site=site, since=since, until=until)
-            click.echo(f"exported {count} articles to {output}", err=True)
+            with _open_output(output) as fh:
+                count = write_jsonl(conn, fh, fields=wanted, **filters)
         else:
-            write_jsonl(conn, sys.stdout, site=site, since=since, until=until)
+            count = write_jsonl(conn, sys.stdout, fields=wanted, **filters)
+        conn.execute("COMMIT")
     finally:
         conn.close()
+    if cursor_file:
+        Path(cursor_file).parent.mkdir(parents=True, exist_ok=True)
+        Path(cursor_file).write_text(f"{cursor}\n", "utf-8")
+    where = f" to {output}" if output else ""
+    changed = f" changed after cursor {after}" if after is not None else ""
+    click.echo(f"exported {count} articles{changed}{where}; cursor {cursor} (next: --after {cursor})", err=True)
 
 
-def write_jsonl(conn: Any, out: IO[str], **filters: Any) -> int:
+def _parse_fields(value: str | None) -> list[str] | None:
+    if not value:
+        return None
+    from parknews.schema import json_schema
+
+    known = list(json_schema()["properties"])
+    names = [n.strip() for n in value.split(",") if n.strip()]
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise click.BadParameter(f"unknown field {', '.join(unknown)}; fields are {', '.join(known)}",
+                                 param_hint="--fields")
+    return [n for n in known if n in names or n in ("url", "schema_version")]
+
+
+def _open_output(output: str) -> IO[str]:
+    if output.endswith(".gz"):
+        import gzip
+
+        # mtime=0 and no file name in the header: the same export gives the same bytes.
+        raw = gzip.GzipFile(filename="", mode="wb", fileobj=open(output, "wb"), mtime=0)  # noqa: SIM115
+        return _GzipText(raw)
+    return open(output, "w", encoding="utf-8")  # noqa: SIM115
+
+
+class _GzipText(io.TextIOWrapper):
+    """Text wrapper over a GzipFile that also closes the file object under it."""
+
+    def __init__(self, raw: Any) -> None:
+        super().__init__(raw, encoding="utf-8", newline="\n")
+        self._file = raw.fileobj
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._file.close()
+
+
+def write_jsonl(conn: Any, out: IO[str], *, fields: list[str] | None = None, **filters: Any) -> int:
+    """Stream the archive's articles as JSON Lines to ``out``, one at a time; returns the count.
+
+    ``fields`` keeps only these keys (in schema order); ``filters`` go to ``store.iter_articles``.
+    """
     from parknews.store import iter_articles
 
     count = 0
     for article in iter_articles(conn, **filters):
-        _emit(article.to_dict(), out)
+        record = article.to_dict()
+        if fields is not None:
+            record = {k: record[k] for k in fields}
+        _emit(record, out)
         count += 1
     return count
 

@@ -2,8 +2,156 @@
 
 from __future__ import annotations
 
+import json
+import shutil
+import sys
+import unicodedata
+from datetime import date
+from pathlib import Path
+
 import click
+
+DB_HELP = "Archive path (default: $PARKNEWS_DB or data/parknews.db)."
+
+
+def _iso_date(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date like 2024-10-12") from None
+
+
+def _open(db: str | None):  # type: ignore[no-untyped-def]
+    from parknews.store import StoreError, default_db_path, open_db
+
+    try:
+        return open_db(Path(db) if db else default_db_path(), create=False)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _fit(text: str, width: int) -> str:
+    """Cut ``text`` to ``width`` terminal columns (CJK characters take two)."""
+    if _width(text) <= width:
+        return text
+    out, used = "", 0
+    for ch in text:
+        w = _width(ch)
+        if used + w > width - 1:
+            break
+        out += ch
+        used += w
+    return out + "…"
+
+
+@click.command()
+@click.argument("query", required=False)
+@click.option("--db", help=DB_HELP)
+@click.option("--site", help="Only articles of this profile.")
+@click.option("--since", callback=_iso_date, help="Only articles published on or after this date (YYYY-MM-DD).")
+@click.option("--until", callback=_iso_date, help="Only articles published on or before this date (YYYY-MM-DD).")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(min=0), help="Show at most this many (0: all).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON Lines (rank, url, site, title, published_at, score, snippet, highlights).")
+@click.option("--rebuild-index", is_flag=True, help="Rebuild the full-text index from the articles table, then search (if QUERY).")
+def search(query: str | None, db: str | None, site: str | None, since: str | None, until: str | None,
+           limit: int, as_json: bool, rebuild_index: bool) -> None:
+    """Full-text search of titles, bodies and captions, best matches first.
+
+    Every term must appear (any length: 虞, 上虞, 生命健康; letters and digits too).
+    "quoted words" form a phrase, OR gives alternatives, -term or NOT term excludes,
+    parentheses group, title:/body:/captions: restrict a term to one field.
+
+    \b
+    Example:
+      parknews search 上虞
+      parknews search '2024 上虞 生物医药' --since 2024-01-01
+      parknews search '(松江 OR 临港) 厂房 -招聘' --json
+    """
+    from parknews import search as fulltext
+
+    conn = _open(db)
+    try:
+        if rebuild_index:
+            count = fulltext.rebuild_index(conn)
+            click.echo(f"rebuilt the full-text index: {count} articles", err=True)
+            if query is None:
+                return
+        if query is None:
+            raise click.UsageError("give a QUERY (or --rebuild-index)")
+        try:
+            result = fulltext.search(conn, query, site=site, since=since, until=until, limit=limit or None)
+        except fulltext.QueryError as exc:
+            raise click.ClickException(f"search: {exc}") from exc
+    finally:
+        conn.close()
+    if as_json:
+        for hit in result.hits:
+            sys.stdout.write(json.dumps(hit.to_dict(), ensure_ascii=False) + "\n")
+        return
+    _print_table(result)
+
+
+def _print_table(result) -> None:  # type: ignore[no-untyped-def]
+    from parknews.search import mark
+
+    columns = max(shutil.get_terminal_size((100, 24)).columns, 60)
+    indent = " " * 18
+    if not result.hits:
+        click.echo(f"no articles match {result.query.text}")
+        return
+    for hit in result.hits:
+        day = (hit.published_at or "")[:10] or "-" * 10
+        head = f"{hit.rank:>3}  {day}  "
+        title = _fit(hit.title or "(untitled)", columns - len(head) - len(hit.site or "") - 3)
+        click.echo(head + click.style(title, bold=True) + click.style(f"  {hit.site or ''}", dim=True))
+        snippet = _fit(hit.snippet, columns - len(indent))
+        spans = [(s, e) for s, e in hit.highlights if e <= len(snippet)]
+        click.echo(indent + mark(snippet, spans, "\x00", "\x01").replace("\x00", "\x1b[1;33m").replace("\x01", "\x1b[0m"))
+        click.echo(indent + click.style(hit.url, fg="blue"))
+    shown = len(result.hits)
+    more = f" (showing {shown}; --limit for more)" if result.total > shown else ""
+    verb = "articles match" if result.total != 1 else "article matches"
+    click.echo(f"{result.total} {verb} {result.query.text}{more}")
+
+
+@click.command()
+@click.option("--db", help=DB_HELP)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8001, show_default=True, type=click.IntRange(0, 65535), help="Port (0: any free port).")
+def serve(db: str | None, host: str, port: int) -> None:
+    """Browse and search the archive in Datasette, read-only.
+
+    Tables with descriptions, a search box that understands Chinese (上虞 finds
+    上虞), facets, and canned queries: search, latest articles, by site, by
+    reporter, by month, failures of the last run. Needs the serve extra:
+    pip install 'parknews[serve]'.
+
+    \b
+    Example:
+      parknews serve --db data/demo.db
+    """
+    from parknews.serve import ServeError, require_datasette, run
+
+    try:
+        require_datasette()
+    except ServeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    _open(db).close()  # one clear line on a missing archive; brings the schema up to date
+    from parknews.store import default_db_path
+
+    try:
+        run(Path(db) if db else default_db_path(), host=host, port=port)
+    except ServeError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 def register(group: click.Group) -> None:
     """Add this module's commands to the ``parknews`` group."""
+    group.add_command(search)
+    group.add_command(serve)

@@ -25,7 +25,6 @@ parameter, and is built only from quoted windows and operators)::
 
 from __future__ import annotations
 
-import html
 import json
 import re
 import sqlite3
@@ -61,7 +60,7 @@ def index_windows(text: str | None) -> list[str]:
     """
     if text is None:
         return []
-    return [text[i : i + 2] for i in range(max(len(text), 1))]
+    return [text[i : i + 2] for i in range(len(text))]
 
 
 def _fts_string(text: str) -> str:
@@ -419,11 +418,15 @@ def fts_match_expression(text: str | None) -> str:
         return " AND ".join(f"({w})" for w in words if w) or '""'
 
 
-def snippet_html(title: str | None, body: str | None, captions: str | None, text: str | None) -> str:
-    """HTML snippet (text escaped, matches in <mark>) for the Datasette search query."""
+def snippet_marked(title: str | None, body: str | None, captions: str | None, text: str | None) -> str:
+    """Snippet for the Datasette search query: plain text, matches between <mark> and </mark>.
+
+    The text is not HTML-escaped here; the plugin's render_cell escapes it and lets only the
+    mark tags through.
+    """
     try:
         terms = parse_query(text or "").terms
     except QueryError:
         terms = (text or "").split()
     snippet, spans = best_snippet(title, body, captions, terms)
-    return mark(snippet, spans, "<mark>", "</mark>", escape=html.escape)
+    return mark(snippet, spans, "<mark>", "</mark>")

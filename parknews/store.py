@@ -129,15 +129,22 @@ def _fts_tokens_sql(expr: str) -> str:
     FTS5's unicode61 tokenizer then turns each window into one token (lower-cased, with
     punctuation and spaces dropped: "区，" gives "区"), so a term of n characters is the
     phrase of its n-1 windows and a single character is the prefix query ``"区" *``.
-    ``parknews.search`` builds queries this way. Pure SQL (json_each over a
-    zeroblob-sized array numbers the characters), so the triggers below need no
+    ``parknews.search`` builds queries this way. Pure SQL, so the triggers below need no
     application function and every connection that writes articles keeps the index in
-    step. Changing this expression means rebuilding the index in a new migration: the
-    delete trigger must reproduce exactly the text that was indexed.
+    step: json_each over a zeroblob-sized array numbers the characters. substr() walks a
+    string from its start, so the text is first cut into 65-character pieces (64 windows
+    each; ``LIMIT -1`` keeps SQLite from re-cutting them per window): linear, not quadratic,
+    in the text's length. Changing the windows means rebuilding the index in a new
+    migration: the delete trigger must reproduce exactly the text that was indexed.
     """
+    def numbers(count: str) -> str:  # a JSON array of count + 1 zeros: keys 0..count
+        return f"'[' || replace(hex(zeroblob({count})), '00', '0,') || '0]'"
+
     return (
-        f"(SELECT group_concat(substr({expr}, key + 1, 2), ' ') FROM json_each("
-        f"'[' || replace(hex(zeroblob(length({expr}) - 1)), '00', '0,') || '0]'))"
+        f"(SELECT group_concat(substr(pieces.piece, windows.key + 1, 2), ' ') FROM "
+        f"(SELECT substr({expr}, starts.key * 64 + 1, 65) AS piece "
+        f"FROM json_each({numbers(f'(length({expr}) - 1) / 64')}) AS starts LIMIT -1) AS pieces "
+        f"CROSS JOIN json_each({numbers('63')}) AS windows WHERE windows.key < length(pieces.piece))"
     )
 
 

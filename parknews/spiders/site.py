@@ -173,6 +173,8 @@ class SiteSpider(scrapy.Spider):
                 yield self._article_request(url, force=True)
             else:
                 yield self._listing_request(url, stale_run=0)
+        if all(self.profile.is_article(url) for url in self.profile.start_urls):
+            return  # pointed at article pages only: fetch just those
         for url in self.profile.feed_urls():
             yield Request(url, callback=self.parse_feed, errback=self.on_error, meta={"kind": "listing"})
 
@@ -199,9 +201,10 @@ class SiteSpider(scrapy.Spider):
         listings: list[str] = []
         for url in self._links(response):
             if self.profile.is_article(url):
+                if canonicalize_url(url) not in self.known:
+                    new_articles += 1  # not archived yet (even if a feed already asked for it)
                 request = self._article_request(url)
                 if request is not None:
-                    new_articles += 1
                     yield request
             elif self.profile.is_listing(url):
                 listings.append(url)

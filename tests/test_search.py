@@ -1,0 +1,300 @@
+"""Full-text search in Chinese: the query table over the fixture archive, the index kept in step,
+query errors, and the ``parknews search`` command."""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli
+from parknews.items import Article, Caption
+from parknews.localsite import DEMO_SITES, LocalSite
+from parknews.search import (
+    QueryError,
+    captions_text,
+    highlight_pattern,
+    index_windows,
+    parse_query,
+    rebuild_index,
+    search,
+)
+from parknews.store import _fts_tokens_sql, open_db, save_article
+
+FAST = ("-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8")
+SEED_TITLE = "从产业链、创新链发力生物医药产业上虞生命健康产业向“新”而行"
+
+#: (query, kind, the demo-site posts that must be found: exactly these).
+QUERIES: list[tuple[str, str, set[str]]] = [
+    ("上虞", "two-character", {"11584", "12071"}),
+    ("松江", "two-character", {"5634", "8123", "9012", "12058"}),
+    ("临港", "two-character", {"10877", "11702", "12015"}),
+    ("张江", "two-character", {"10877", "11702", "12047"}),
+    ("嘉定", "two-character", {"12033"}),
+    ("闵行", "two-character", {"9345", "11702"}),
+    ("院士", "two-character", {"11350", "11584"}),
+    ("虞", "single-character", {"11584", "12071"}),
+    ("磨", "single-character", {"11210"}),
+    ("沪", "single-character", {"11210", "11584", "12071"}),
+    ("蕞", "single-character", {"8123"}),
+    ("芯", "single-character", {"12033"}),
+    ("上虞 医药", "AND", {"11584", "12071"}),
+    ("松江 厂房", "AND", {"8123", "12058"}),
+    ("临港 集成电路", "AND", {"12015"}),
+    ("生命健康", "phrase", {"11584", "11702", "12071"}),
+    ("生物医药产业", "phrase", {"5634", "8123", "10877", "11584", "11702", "12047"}),
+    ('"融入长三角 接轨大上海"', "phrase", {"11584"}),
+    ("向“新”而行", "phrase", {"11584"}),
+    ("合成生物学", "phrase", {"11350"}),
+    ("2024 上虞 生物医药", "mixed", {"11584"}),
+    ("G60 松江", "mixed", {"5634", "8123", "12058"}),
+    ("g60科创走廊", "mixed", {"5634", "12058"}),
+    ("2021 生物医药", "mixed", {"8123"}),
+    ("10亿元", "mixed", {"12015", "12071"}),
+    ("1+4", "mixed", {"11584"}),
+    ("北京", "no-hit", set()),
+    ("上虞 临港", "no-hit", set()),
+    ("量子计算", "no-hit", set()),
+    ("生命上虞", "no-hit", set()),
+    ("5G", "no-hit", set()),
+    ("松江 OR 临港", "OR", {"5634", "8123", "9012", "12058", "10877", "11702", "12015"}),
+    ("生物医药 -松江", "NOT", {"10877", "11584", "11702", "12047", "12071", "9345"}),
+    ("title:上虞", "column", {"11584", "12071"}),
+]
+
+
+def _post(url: str) -> str:
+    return url.rsplit("/", 1)[1].split(".")[0]
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo site crawled on 127.0.0.1 into a fresh archive."""
+    db = tmp_path_factory.mktemp("search") / "archive.db"
+    with LocalSite(DEMO_SITES / "rentsh") as site:
+        result = run_cli("crawl", "rentsh", "--db", str(db), "--start-url", site.url + "/", *FAST)
+    assert result.returncode == 0, result.stderr
+    return db
+
+
+@pytest.fixture()
+def scratch(archive: Path, tmp_path: Path) -> Path:
+    """A copy of the archive a test may change."""
+    copy = tmp_path / "scratch.db"
+    conn = sqlite3.connect(archive)
+    conn.execute("VACUUM INTO ?", [str(copy)])
+    conn.close()
+    return copy
+
+
+def _oracle(db: Path, query: str) -> set[str]:
+    """The posts whose title, body or captions contain every term: a plain scan, no index."""
+    conn = sqlite3.connect(db)
+    rows = conn.execute("SELECT url, title, body, captions FROM articles").fetchall()
+    conn.close()
+    terms = parse_query(query).terms
+    found = set()
+    for url, title, body, captions in rows:
+        fields = [title or "", body or "", captions_text(captions)]
+        if all(any(highlight_pattern([t]).search(f) for f in fields) for t in terms):
+            found.add(_post(url))
+    return found
+
+
+def _found(db: Path | sqlite3.Connection, query: str) -> set[str]:
+    conn = sqlite3.connect(db) if isinstance(db, Path) else db
+    try:
+        return {_post(h.url) for h in search(conn, query, limit=None).hits}
+    finally:
+        if isinstance(db, Path):
+            conn.close()
+
+
+def test_the_table_covers_every_kind_of_query() -> None:
+    kinds = {kind for _, kind, _ in QUERIES}
+    assert len(QUERIES) >= 20
+    assert {"two-character", "single-character", "AND", "phrase", "mixed", "no-hit"} <= kinds
+
+
+@pytest.mark.parametrize(("query", "kind", "expected"), QUERIES, ids=[q for q, _, _ in QUERIES])
+def test_search_returns_exactly_the_articles_containing_the_terms(archive: Path, query: str, kind: str,
+                                                                   expected: set[str]) -> None:
+    assert _found(archive, query) == expected
+    if kind not in ("OR", "NOT", "column"):
+        assert _oracle(archive, query) == expected, "the table itself is wrong"
+
+
+def test_title_hits_rank_first_and_snippets_highlight_the_terms(archive: Path) -> None:
+    conn = sqlite3.connect(archive)
+    result = search(conn, "上虞")
+    assert {h.title for h in result.hits[:2]} >= {SEED_TITLE}
+    for hit in result.hits:
+        assert hit.highlights
+        assert {hit.snippet[s:e] for s, e in hit.highlights} == {"上虞"}
+        assert hit.score > 0
+    # Ranked by relevance: both articles have 上虞 in the title, the seed says it most.
+    assert result.hits[0].title == SEED_TITLE
+    phrase = search(conn, "生命健康").hits
+    assert [h.title for h in phrase][-1].startswith("七大园区")  # only in the body, once
+
+
+def test_search_filters_by_site_date_and_limit(archive: Path) -> None:
+    conn = sqlite3.connect(archive)
+    assert search(conn, "松江", site="nosuchsite").hits == []
+    dated = search(conn, "松江", since="2021-01-01", until="2022-12-31", limit=None)
+    assert {_post(h.url) for h in dated.hits} == {"8123", "9012"}
+    limited = search(conn, "医药", limit=2)
+    assert len(limited.hits) == 2 and limited.total == 9
+
+
+def test_sql_tokens_match_the_python_mirror() -> None:
+    conn = sqlite3.connect(":memory:")
+    rng = random.Random(5)
+    alphabet = "上虞区生命健康 ，。“”AaZz09_-\n\t😀𠀀"
+    samples = ["", "x", "上虞", "上虞发展大会生命健康产业促进大会开幕式举行", "2024上虞 AI，Biotech"]
+    samples += ["".join(rng.choice(alphabet) for _ in range(n)) for n in (63, 64, 65, 127, 128, 129, 1000)]
+    samples += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 200))) for _ in range(300)]
+    for text in samples:
+        got = conn.execute(f"SELECT {_fts_tokens_sql(':t')}", {"t": text}).fetchone()[0]
+        assert (got or "") == " ".join(index_windows(text)), text
+
+
+@pytest.mark.parametrize(("query", "message"), [
+    ("", "empty query"),
+    ('"上虞', "unbalanced quote"),
+    ("(上虞", "unbalanced parenthesis"),
+    ("上虞)", "unbalanced parenthesis"),
+    ("OR 上虞", "OR needs a term"),
+    ("上虞 OR", "OR needs a term"),
+    ("-上虞", "cannot only exclude"),
+    ("上虞 NOT", "must be followed"),
+    ("，。", "nothing to search for"),
+    ("()", "empty parentheses"),
+])
+def test_bad_queries_say_why(query: str, message: str) -> None:
+    with pytest.raises(QueryError, match=message):
+        parse_query(query)
+
+
+def test_user_input_never_reaches_sql(archive: Path) -> None:
+    conn = sqlite3.connect(archive)
+    before = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    for nasty in ("'; DROP TABLE articles; --", '" OR 1=1 --"', "上虞' OR '1'='1", "NEAR(上虞 松江)", "上虞*",
+                  "{title}: 上虞", '"" OR ""', "body:(上虞"):
+        try:
+            search(conn, nasty)  # every term is quoted inside the one MATCH parameter
+        except QueryError:
+            pass  # a message for the user, never SQL
+    assert search(conn, "上虞*").total == 2  # "*" is punctuation, not a prefix operator
+    assert search(conn, "x", site="rentsh' OR '1'='1").hits == []
+    assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] == before
+
+
+def _article(url: str, title: str, body: str, captions: list[Caption] | None = None) -> Article:
+    return Article(url=url, site="rentsh", title=title, body=body, captions=captions or [],
+                   published_at="2024-12-01")
+
+
+def test_index_follows_inserts_updates_and_deletes_from_any_writer(scratch: Path) -> None:
+    db = open_db(scratch, create=False)
+    url = "http://example.invalid/post/1.html"
+    assert save_article(db, _article(url, "量子计算产业园开园", "首批企业入驻。",
+                                     [Caption(text="园区航拍图，临港")]), run_id=None) == "new"
+    db.conn.commit()
+    assert _found(db.conn, "量子计算") == {"1"}
+    assert "1" in _found(db.conn, "临港") and "1" in _found(db.conn, "航拍")
+    # An update through the store: old words leave the index, new ones arrive.
+    save_article(db, _article(url, "钙钛矿电池产业园开园", "首批企业入驻。"), run_id=None)
+    db.conn.commit()
+    assert _found(db.conn, "量子计算") == set() and _found(db.conn, "航拍") == set()
+    assert _found(db.conn, "钙钛矿") == {"1"}
+    # A plain sqlite3 connection, with no parknews function registered, is covered by the triggers too.
+    raw = sqlite3.connect(scratch)
+    raw.execute("UPDATE articles SET body = '上虞 新能源' WHERE url = ?", [url])
+    raw.commit()
+    assert "1" in _found(raw, "新能源") and "1" in _found(raw, "上虞")
+    # Insert-or-replace (sqlite-utils upsert with replace) leaves no stale entry behind.
+    db["articles"].insert({"url": url, "title": "替换后的标题", "body": "正文"}, replace=True)
+    db.conn.commit()
+    assert "1" not in _found(db.conn, "新能源") and _found(db.conn, "替换后") == {"1"}
+    raw.execute("DELETE FROM articles WHERE url = ?", [url])
+    raw.commit()
+    assert _found(raw, "替换后") == set()
+    assert raw.execute("INSERT INTO articles_fts(articles_fts) VALUES ('integrity-check')")
+    count = raw.execute("SELECT count(*) FROM articles").fetchone()[0]
+    assert raw.execute("SELECT count(*) FROM articles_fts").fetchone()[0] == count
+    raw.close()
+
+
+def test_reextract_and_rebuild_keep_the_same_results(scratch: Path) -> None:
+    before = {q: _found(scratch, q) for q, _, _ in QUERIES}
+    result = run_cli("reextract", "--db", str(scratch))
+    assert result.returncode == 0, result.stderr
+    assert {q: _found(scratch, q) for q, _, _ in QUERIES} == before
+    conn = sqlite3.connect(scratch)
+    assert rebuild_index(conn) == 14
+    conn.close()
+    assert {q: _found(scratch, q) for q, _, _ in QUERIES} == before
+
+
+def test_an_archive_from_before_the_index_is_upgraded_and_indexed(archive: Path, tmp_path: Path) -> None:
+    old = tmp_path / "old.db"
+    shutil.copy(archive, old)
+    conn = sqlite3.connect(old)
+    conn.executescript("DROP TABLE articles_fts; DROP TABLE article_changes; PRAGMA user_version = 2;")
+    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+        conn.execute(f"DROP TRIGGER {name}")
+    conn.commit()
+    conn.close()
+    open_db(old, create=False).close()  # migration 3 builds the index from the rows already there
+    assert _found(old, "上虞") == {"11584", "12071"}
+
+
+# --- the command -----------------------------------------------------------------
+
+
+def test_cli_prints_a_table_with_the_seed_article(archive: Path) -> None:
+    result = run_cli("search", "上虞", "--db", str(archive))
+    assert result.returncode == 0, result.stderr
+    assert SEED_TITLE in result.stdout
+    assert "2 articles match 上虞" in result.stdout
+    assert "\x1b[" not in result.stdout  # no colour codes when not on a terminal
+
+
+def test_cli_json_lines(archive: Path) -> None:
+    result = run_cli("search", "2024 上虞 生物医药", "--db", str(archive), "--json")
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["title"] for r in records] == [SEED_TITLE]
+    record = records[0]
+    assert set(record) == {"rank", "url", "site", "title", "published_at", "source_outlet", "score", "snippet", "highlights"}
+    assert all(record["snippet"][s:e] in ("2024", "上虞", "生物医药") for s, e in record["highlights"])
+    limited = run_cli("search", "医药", "--db", str(archive), "--json", "--limit", "3", "--since", "2020-01-01")
+    assert len(limited.stdout.splitlines()) == 3
+
+
+def test_cli_query_errors_are_one_clean_line(archive: Path) -> None:
+    result = run_cli("search", '"上虞', "--db", str(archive))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert lines == ['Error: search: unbalanced quote: a phrase needs a closing "']
+    missing = run_cli("search", "上虞", "--db", str(archive.parent / "nope.db"))
+    assert missing.returncode == 1 and "no archive" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_long_texts_index_in_linear_time_and_across_piece_boundaries(scratch: Path) -> None:
+    import time
+
+    db = open_db(scratch, create=False)
+    body = "园" * (64 * 800 - 1) + "钙钛矿" + "区" * 100  # 51k characters; the term straddles two 64-character pieces
+    started = time.perf_counter()
+    with db.conn:
+        save_article(db, _article("http://example.invalid/long.html", "长文", body), run_id=None)
+    assert time.perf_counter() - started < 1.5  # the quadratic way took seconds at this length
+    assert _found(db.conn, "钙钛矿") == {"long"} and _found(db.conn, "园钙") == {"long"}
+    db.close()
