@@ -9,7 +9,6 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 from lxml.cssselect import CSSSelector
-from lxml.html import HtmlElement
 
 from parknews.extract import captions as captions_mod
 from parknews.extract import rules
@@ -26,7 +25,7 @@ from parknews.extract.body import (
 from parknews.extract.byline import match_byline, merge_bylines, parse_credit_field
 from parknews.extract.dates import collect_clues, find_published, parse_datetime
 from parknews.extract.encoding import DecodeError, decode_html
-from parknews.extract.page import Page, collapse, parse_page
+from parknews.extract.page import HtmlElement, Page, collapse, parse_page, text_of
 from parknews.extract.rules import simplify_labels
 from parknews.items import Article, Byline, Link, Removal
 
@@ -97,7 +96,7 @@ def extract_article(
     published = None
     date_el = _select_first(page.tree, site.date)
     if date_el is not None:
-        published = parse_datetime(collapse(date_el.get("datetime") or date_el.text_content()))
+        published = parse_datetime(collapse(date_el.get("datetime") or text_of(date_el)))
     if published is None:
         published = find_published(page, info_lines, clues=clues)
     if published:
@@ -168,7 +167,7 @@ def _strip_page(tree: HtmlElement) -> None:
         if is_hidden(el):
             drop_element(el)
     for form in list(tree.iter("form")):
-        if text_length(form.text_content()) < 200:
+        if text_length(text_of(form)) < 200:
             drop_element(form)
 
 
@@ -185,7 +184,7 @@ def _select_first(tree: HtmlElement, selectors: list[str]) -> HtmlElement | None
         except Exception:  # noqa: BLE001 - a bad selector in a profile must not kill a crawl
             continue
         for el in found:
-            if collapse(el.text_content()) or el.find(".//img") is not None:
+            if collapse(text_of(el)) or el.find(".//img") is not None:
                 return el
     return None
 
@@ -198,13 +197,13 @@ def _find_title_element(page: Page, site: SiteRules) -> HtmlElement | None:
     el = _select_first(page.tree, site.title)
     if el is not None:
         return el
-    candidates = [h for h in page.tree.iter("h1", "h2") if collapse(h.text_content())]
+    candidates = [h for h in page.tree.iter("h1", "h2") if collapse(text_of(h))]
     if not candidates:
         return None
     reference = page.meta.get("og:title") or page.title_tag or ""
 
     def overlap(h: HtmlElement) -> float:
-        text = collapse(h.text_content())
+        text = collapse(text_of(h))
         if not text or not reference:
             return 0.0
         if text in reference:
@@ -221,7 +220,7 @@ def _find_title_element(page: Page, site: SiteRules) -> HtmlElement | None:
 
 def _title(page: Page, title_el: HtmlElement | None) -> str | None:
     if title_el is not None:
-        return collapse(title_el.text_content())
+        return collapse(text_of(title_el))
     for key in ("og:title", "twitter:title", "headline"):
         if page.meta.get(key):
             return collapse(page.meta[key])
@@ -247,12 +246,12 @@ def _category(tree: HtmlElement, site: SiteRules) -> str | None:
             lead = (cand.text or "").strip() or (cand[0].text or "" if len(cand) and isinstance(cand[0].tag, str) else "").strip()
             if not ((names.strip() and _CRUMB_NAMES.search(names)) or lead.startswith(_CRUMB_LEADS)):
                 continue
-            if cand.find(".//a") is not None and len(cand.text_content()) < 300:
+            if cand.find(".//a") is not None and len(text_of(cand)) < 300:
                 el = cand
                 break
     if el is None:
         return None
-    trail = [collapse(a.text_content()) for a in el.iter("a")]
+    trail = [collapse(text_of(a)) for a in el.iter("a")]
     trail = [t for t in trail if t and t not in rules.BREADCRUMB_SKIP]
     return " > ".join(trail) or None
 
@@ -263,7 +262,7 @@ def _title_and_info_elements(title_el: HtmlElement) -> list[HtmlElement]:
     for _ in range(3):
         if sib is None:
             break
-        text = collapse(sib.text_content())
+        text = collapse(text_of(sib))
         if text and len(text) < 200 and rules.INFO_LINE_HINT.search(text):
             out.append(sib)
         sib = sib.getnext()
@@ -314,7 +313,7 @@ def _related_links(page: Page, site: SiteRules) -> list[Link]:
             url = page.absolute(a.get("href"))
             if not url or not _is_web(url):
                 continue
-            text = collapse(a.text_content()) or collapse(a.get("title") or "")
+            text = collapse(text_of(a)) or collapse(a.get("title") or "")
             if not text:
                 img = a.find(".//img")
                 text = collapse(img.get("alt") or "") if img is not None else ""
@@ -329,7 +328,7 @@ def _attachments(page: Page) -> list[Link]:
         if href and rules.ATTACHMENT_EXT.search(href):
             url = page.absolute(href)
             if url and _is_web(url) and rules.ATTACHMENT_EXT.search(urlsplit(url).path):
-                found.append(Link(url=url, text=collapse(a.text_content())))
+                found.append(Link(url=url, text=collapse(text_of(a))))
     return _unique_links(found)
 
 
@@ -377,7 +376,7 @@ def _take_field_elements(root: HtmlElement, removed: list[Removal]) -> tuple[Byl
         for field_name, pattern in rules.FIELD_ELEMENTS.items():
             if not pattern.search(names):
                 continue
-            text = collapse(el.text_content())
+            text = collapse(text_of(el))
             if not text or len(text) > 40:
                 continue
             value = _LABEL.sub("", text)
@@ -405,7 +404,7 @@ def _drop_chrome(root: HtmlElement, site: SiteRules, removed: list[Removal]) -> 
         if el is not root and el.getparent() is not None:
             removed.append(Removal(rule=f"chrome.{el.tag}", text=_short(el)))
             drop_element(el)
-    root_length = max(text_length(root.text_content()), 1)
+    root_length = max(text_length(text_of(root)), 1)
     for el in list(root.iter()):
         if el is root or el.getparent() is None or not isinstance(el.tag, str):
             continue
@@ -426,7 +425,7 @@ _STRONG_CONTAINERS = {"related", "comments", "share", "qrcode", "copyright", "ad
 
 def _looks_like_chrome(el: HtmlElement, rule: str, root_length: int) -> bool:
     """A container rule never removes the bulk of the article block."""
-    length = text_length(el.text_content())
+    length = text_length(text_of(el))
     if length > root_length * 0.5:
         return False
     if rule in _STRONG_CONTAINERS:
@@ -435,7 +434,7 @@ def _looks_like_chrome(el: HtmlElement, rule: str, root_length: int) -> bool:
 
 
 def _short(el_or_text: HtmlElement | str) -> str:
-    text = el_or_text if isinstance(el_or_text, str) else collapse(el_or_text.text_content())
+    text = el_or_text if isinstance(el_or_text, str) else collapse(text_of(el_or_text))
     return text[:200]
 
 
@@ -590,7 +589,7 @@ def _page_source(page: Page) -> str | None:
     candidates = [page.meta.get(key) for key in rules.SOURCE_META]
     if page.html is None or any(hint in page.html for hint in rules.SOURCE_ELEMENT_HINTS):
         for selector in rules.SOURCE_ELEMENTS:
-            candidates += [el.text_content() for el in _css(selector)(page.tree)[:1]]
+            candidates += [text_of(el) for el in _css(selector)(page.tree)[:1]]
     for value in map(collapse, candidates):
         if value and len(value) <= 30 and not value.startswith(("http", "www.")):
             return value

@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from lxml import etree
-from lxml.html import HtmlElement
 
 from parknews.extract.byline import (
     _COMMON_SURNAMES,
@@ -47,7 +46,7 @@ from parknews.extract.dates import (
     find_headline,
     parse_datetime,
 )
-from parknews.extract.page import Page, collapse
+from parknews.extract.page import HtmlElement, Page, collapse, text_of
 from parknews.items import Byline
 
 _AUTHOR_ROLES = ("reporters", "correspondents", "photographers")
@@ -402,7 +401,7 @@ def _scan_labelled(ctx: _Context) -> list[tuple[tuple[int, int], Byline]]:
         names = _class_words(el)
         author_class = bool(_AUTHOR_CLASS.search(names))
         editor_class = bool(_EDITOR_CLASS.search(names))
-        content = el.text_content()
+        content = text_of(el)
         if len(content) > _MAX_LINE * 2:
             continue
         if not (author_class or editor_class or _LABEL_HINT.search(content) or _BRACKET_BEFORE_SOURCE.search(content)):
@@ -469,7 +468,7 @@ def _posted_by(ctx: _Context) -> list[Byline]:
     (the name is often a link of its own, so whole short elements are read)."""
     found: list[tuple[tuple[int, int], Byline]] = []
     for el in ctx.elements:
-        content = el.text_content()
+        content = text_of(el)
         if el.tag.lower() in _SKIP_TAGS or len(content) > 200 or not _POSTED_HINT.search(content):
             continue
         text = _element_text(el)
@@ -544,7 +543,7 @@ def _headline_opens_with(name: str, before: Sequence[_Line], ctx: _Context) -> b
     """The page's headline, or a title line above, reads "name：…" (a column's pen name)."""
     texts = [line.text for line in before]
     if ctx.headline is not None:
-        texts.append(collapse(ctx.headline.text_content()))
+        texts.append(collapse(text_of(ctx.headline)))
     if ctx.page.title_tag:
         texts.append(ctx.page.title_tag)
     return any(re.match(rf"\s*{re.escape(name)}\s*[:：]", t) for t in texts)
@@ -575,7 +574,7 @@ def _text_start(ctx: _Context, lines: list[_Line]) -> int | None:
 def _in_long_text(el: HtmlElement) -> bool:
     """The element, or its parent, holds a long text (the article, not a notice or a teaser)."""
     parent = el.getparent()
-    return any(len(collapse(e.text_content())) >= 300 for e in (el, parent) if e is not None)
+    return any(len(collapse(text_of(e))) >= 300 for e in (el, parent) if e is not None)
 
 
 def _inside(el: HtmlElement, container: HtmlElement | None) -> bool:

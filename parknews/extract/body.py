@@ -11,9 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from lxml.html import HtmlElement
-
-from parknews.extract.page import collapse
+from parknews.extract.page import HtmlElement, collapse, text_of
 from parknews.extract.rules import CAPTION_CLASSES
 from parknews.items import Link
 
@@ -60,7 +58,7 @@ def _own_text(el: HtmlElement) -> str:
     parts = [el.text or ""]
     for child in el:
         if isinstance(child.tag, str) and child.tag not in BLOCK_TAGS:
-            parts.append(child.text_content())
+            parts.append(text_of(child))
         parts.append(child.tail or "")
     return "".join(parts)
 
@@ -78,10 +76,10 @@ def _class_weight(el: HtmlElement) -> float:
 
 
 def link_density(el: HtmlElement) -> float:
-    total = text_length(el.text_content())
+    total = text_length(text_of(el))
     if total == 0:
         return 1.0
-    linked = sum(text_length(a.text_content()) for a in el.iter("a"))
+    linked = sum(text_length(text_of(a)) for a in el.iter("a"))
     return min(1.0, linked / total)
 
 
@@ -227,7 +225,7 @@ def find_content_root(tree: HtmlElement) -> HtmlElement | None:
 def _is_content_sibling(sib: HtmlElement, threshold: float, scores: dict[HtmlElement, float]) -> bool:
     if scores.get(sib, 0.0) >= threshold:
         return True
-    text = collapse(sib.text_content())
+    text = collapse(text_of(sib))
     length = text_length(text)
     density = link_density(sib) if length else 0.0
     if _NEGATIVE.search(f"{sib.get('class', '')} {sib.get('id', '')}") and not _POSITIVE.search(f"{sib.get('class', '')} {sib.get('id', '')}"):
@@ -248,7 +246,7 @@ def _widen_to_siblings(node: HtmlElement, top_score: float, scores: dict[HtmlEle
     threshold = max(10.0, top_score * 0.2)
     siblings = [s for s in parent if isinstance(s.tag, str) and s is not node]
     keep = [s for s in siblings if _is_content_sibling(s, threshold, scores)]
-    if not any(text_length(s.text_content()) >= 20 for s in keep):
+    if not any(text_length(text_of(s)) >= 20 for s in keep):
         return node
     for sib in siblings:
         if sib not in keep:
@@ -300,7 +298,7 @@ def linearize(root: HtmlElement) -> list[Block]:
             for child in el:
                 walk(child, figure_img)
             if tag == "a" and el.get("href"):
-                links.append(Link(url=el.get("href"), text=collapse(el.text_content())))
+                links.append(Link(url=el.get("href"), text=collapse(text_of(el))))
         buf.append(el.tail or "")
 
     buf.append(root.text or "")
@@ -312,7 +310,7 @@ def linearize(root: HtmlElement) -> list[Block]:
 
 def _is_caption_element(el: HtmlElement) -> bool:
     names = f"{el.get('class', '')} {el.get('id', '')}"
-    return bool(names.strip()) and bool(CAPTION_CLASSES.search(names)) and len(el.text_content()) < 400
+    return bool(names.strip()) and bool(CAPTION_CLASSES.search(names)) and len(text_of(el)) < 400
 
 
 def drop_element(el: HtmlElement) -> None:

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
-from parknews.extract.page import Page, collapse
+from parknews.extract.page import Page, collapse, text_of
 
 _YEARS = range(1990, 2101)
 
@@ -439,14 +439,14 @@ def _anchor(elements: list[etree._Element], reference: str = "") -> int | None:
         for i, el in enumerate(elements):
             if tags[i] in _SKIP_TAGS or len(el) > 8:
                 continue
-            text = collapse(el.text_content())
+            text = collapse(text_of(el))
             if _matches_title(text, reference) and not any(_is_chrome(a) for a in (el, *el.iterancestors())):
                 matching.append(i)
         if matching:
             # Nested wrappers of one headline share its text: the innermost stands for them.
             inner = [i for i in matching if not any(j > i and elements[i] in elements[j].iterancestors() for j in matching)]
             return min(inner, key=lambda i: (tags[i] not in ("h1", "h2", "h3"), i))
-    texts = [collapse(el.text_content()) if tags[i] in ("h1", "h2") or "title" in _class_words(el) else ""
+    texts = [collapse(text_of(el)) if tags[i] in ("h1", "h2") or "title" in _class_words(el) else ""
              for i, el in enumerate(elements)]
     h1s = [i for i, t in enumerate(tags) if t == "h1" and texts[i]]
     if h1s:
@@ -489,7 +489,7 @@ def _in_dated_list(lineage: list[etree._Element], tz: str, cache: dict[etree._El
         if parent is None:
             return False
         if parent not in cache:
-            dated = sum(1 for li in parent if li.tag == "li" and parse_datetime(collapse(li.text_content()), tz=tz))
+            dated = sum(1 for li in parent if li.tag == "li" and parse_datetime(collapse(text_of(li)), tz=tz))
             cache[parent] = dated >= 2
         return cache[parent]
     return False
@@ -611,7 +611,7 @@ def _tree_candidates(page: Page, tz: str) -> list[tuple[tuple[int, ...], _Found]
             if parsed:
                 found.append(_Found(parsed[0], parsed[1], 0, _PLAIN))
         if not found:
-            content = el.text_content()
+            content = text_of(el)
             if len(content) > _MAX_TEXT * 3 or not _DIGIT.search(content):
                 continue  # a container (its info line is scanned as a smaller element), or no date
             text = _element_text(el, skip_chrome=True)
