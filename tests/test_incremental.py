@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
+from conftest import ROOT, run_cli
 from parknews.localsite import DEMO_SITES, LocalSite
 
 FAST = ("-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False")
@@ -154,3 +154,19 @@ def test_an_article_only_in_the_feed_is_discovered(site_copy: Path, tmp_path: Pa
         assert site.requests["/feed.php"] == 1
     urls = [u for (u,) in _query(db, "SELECT url FROM articles WHERE url LIKE '%13100%'")]
     assert urls == [site.url + "/index.php/post/13100.html"]  # moved from rent.sh.cn to the mirror
+
+
+def test_field_coverage_below_the_profile_threshold_fails_the_run(tmp_path: Path) -> None:
+    """A redesign that breaks bylines: the profile wants a byline on every new article."""
+    profile = (ROOT / "parknews" / "sites" / "rentsh.toml").read_text("utf-8")
+    profile = profile.replace("[thresholds]\n", "[thresholds]\nbyline = 1.0\n", 1)
+    path = tmp_path / "strict.toml"
+    path.write_text(profile, "utf-8")
+    db = tmp_path / "archive.db"
+    with LocalSite(DEMO_SITES / "rentsh") as site:
+        result = run_cli("crawl", str(path), "--db", str(db), "--start-url", site.url + "/", *FAST)
+    assert result.returncode == 1
+    warning = [line for line in result.stderr.splitlines() if line.startswith("warning: ")]
+    assert len(warning) == 1 and "of 14 new articles have a byline (profile threshold 100%)" in warning[0]
+    coverage, warnings = _query(db, "SELECT coverage, warnings FROM runs")[0]
+    assert '"byline":' in coverage and "byline" in warnings
