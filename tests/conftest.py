@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -13,6 +14,8 @@ import pytest
 from parknews.localsite import DEMO_SITES, LocalSite
 
 ROOT = Path(__file__).resolve().parent.parent
+#: Crawl settings for our own loopback server: no politeness delay needed.
+FAST = ("-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8")
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
@@ -32,3 +35,23 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = No
         [sys.executable, "-m", "parknews.cli", *args],
         cwd=cwd or ROOT, env=full_env, capture_output=True, text=True, timeout=timeout,
     )
+
+
+@pytest.fixture(scope="session")
+def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled rent.sh.cn copy crawled once, over HTTP, into an archive tests only read."""
+    db = tmp_path_factory.mktemp("archive") / "archive.db"
+    with LocalSite(DEMO_SITES / "rentsh") as site:
+        result = run_cli("crawl", "rentsh", "--db", str(db), "--start-url", site.url + "/", *FAST)
+    assert result.returncode == 0, result.stderr
+    return db
+
+
+@pytest.fixture()
+def scratch(archive: Path, tmp_path: Path) -> Path:
+    """A copy of the crawled archive that a test may change."""
+    copy = tmp_path / "scratch.db"
+    conn = sqlite3.connect(archive)
+    conn.execute("VACUUM INTO ?", [str(copy)])
+    conn.close()
+    return copy

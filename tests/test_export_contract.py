@@ -12,35 +12,16 @@ import tracemalloc
 from pathlib import Path
 
 import jsonschema
-import pytest
 
 from conftest import run_cli
 from parknews.cli import write_jsonl
 from parknews.items import Article, Byline, Caption
-from parknews.localsite import DEMO_SITES, LocalSite
 from parknews.schema import SCHEMA_FILE
 from parknews.store import article_row, change_cursor, open_db, save_article
 
-FAST = ("-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8")
 VALIDATOR = jsonschema.Draft202012Validator(json.loads(SCHEMA_FILE.read_text("utf-8")))
 
 
-@pytest.fixture(scope="module")
-def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    db = tmp_path_factory.mktemp("export") / "archive.db"
-    with LocalSite(DEMO_SITES / "rentsh") as site:
-        result = run_cli("crawl", "rentsh", "--db", str(db), "--start-url", site.url + "/", *FAST)
-    assert result.returncode == 0, result.stderr
-    return db
-
-
-@pytest.fixture()
-def scratch(archive: Path, tmp_path: Path) -> Path:
-    copy = tmp_path / "scratch.db"
-    conn = sqlite3.connect(archive)
-    conn.execute("VACUUM INTO ?", [str(copy)])
-    conn.close()
-    return copy
 
 
 def _export(*args: str) -> tuple[list[dict], str]:

@@ -13,7 +13,6 @@ import pytest
 
 from conftest import run_cli
 from parknews.items import Article, Caption
-from parknews.localsite import DEMO_SITES, LocalSite
 from parknews.search import (
     QueryError,
     captions_text,
@@ -25,7 +24,6 @@ from parknews.search import (
 )
 from parknews.store import _fts_tokens_sql, open_db, save_article
 
-FAST = ("-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8")
 SEED_TITLE = "从产业链、创新链发力生物医药产业上虞生命健康产业向“新”而行"
 
 #: (query, kind, the demo-site posts that must be found: exactly these).
@@ -71,24 +69,6 @@ def _post(url: str) -> str:
     return url.rsplit("/", 1)[1].split(".")[0]
 
 
-@pytest.fixture(scope="module")
-def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo site crawled on 127.0.0.1 into a fresh archive."""
-    db = tmp_path_factory.mktemp("search") / "archive.db"
-    with LocalSite(DEMO_SITES / "rentsh") as site:
-        result = run_cli("crawl", "rentsh", "--db", str(db), "--start-url", site.url + "/", *FAST)
-    assert result.returncode == 0, result.stderr
-    return db
-
-
-@pytest.fixture()
-def scratch(archive: Path, tmp_path: Path) -> Path:
-    """A copy of the archive a test may change."""
-    copy = tmp_path / "scratch.db"
-    conn = sqlite3.connect(archive)
-    conn.execute("VACUUM INTO ?", [str(copy)])
-    conn.close()
-    return copy
 
 
 def _oracle(db: Path, query: str) -> set[str]:

@@ -22,22 +22,12 @@ from typing import Any
 
 import pytest
 
-from conftest import ROOT, run_cli
-from parknews.localsite import DEMO_SITES, LocalSite
+from conftest import ROOT
 
-FAST = ("-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8")
 SEED_TITLE = "从产业链、创新链发力生物医药产业上虞生命健康产业向“新”而行"
 SEED_BODY = "来自全球的440余名专家学者、行业精英、虞籍乡亲云集上虞"
 OTHER_TITLE = "嘉定新城加快建设智能传感器产业园 首批企业签约入驻"
 
-
-@pytest.fixture(scope="module")
-def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    db = tmp_path_factory.mktemp("serve") / "archive.db"
-    with LocalSite(DEMO_SITES / "rentsh") as site:
-        result = run_cli("crawl", "rentsh", "--db", str(db), "--start-url", site.url + "/", *FAST)
-    assert result.returncode == 0, result.stderr
-    return db
 
 
 def test_serve_without_datasette_says_so_in_one_line(archive: Path) -> None:
