@@ -90,6 +90,7 @@ class SiteSpider(scrapy.Spider):
         self.known: set[str] = set()
         self.requested: set[str] = set()
         self.skipped: set[str] = set()
+        self.seen_in_section: dict[str, set[str]] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SiteSpider:
@@ -199,15 +200,24 @@ class SiteSpider(scrapy.Spider):
         here = self.profile.listing_position(response.url)
         new_articles = 0
         listings: list[str] = []
+        # A listing page is fresh when it shows an article that is neither archived nor shown
+        # by an earlier page of the same section: a "latest posts" sidebar repeated on every
+        # page must not keep the walk going, while an article a feed already asked for counts.
+        seen = self.seen_in_section.setdefault(here[0] if here else "", set())
+        page_keys = set()
         for url in self._links(response):
             if self.profile.is_article(url):
-                if canonicalize_url(url) not in self.known:
-                    new_articles += 1  # not archived yet (even if a feed already asked for it)
+                key = canonicalize_url(url)
+                if key not in self.known and key not in seen:
+                    new_articles += 1
+                page_keys.add(key)
                 request = self._article_request(url)
                 if request is not None:
                     yield request
             elif self.profile.is_listing(url):
                 listings.append(url)
+        if here is not None:
+            seen |= page_keys
         if self.profile.next_page:
             listings += [response.urljoin(h) for h in response.css(f"{self.profile.next_page}::attr(href)").getall()]
         stale_run = 0 if new_articles else response.meta.get("stale_run", 0) + 1
