@@ -118,6 +118,10 @@ class _Lengths:
     total_punct: int = 0
 
 
+def _units(text: str) -> tuple[int, int]:
+    return text_length(text), len(_PUNCT.findall(text))
+
+
 def _measure(body: HtmlElement) -> dict[HtmlElement, _Lengths]:
     """Lengths of every element, children before parents: each text node is read once
     (calling text_content() per element would read the same text once per ancestor)."""
@@ -125,12 +129,12 @@ def _measure(body: HtmlElement) -> dict[HtmlElement, _Lengths]:
     for el in reversed(list(body.iter())):
         if not isinstance(el.tag, str):
             continue
-        units = text_length(el.text) if el.text else 0
-        punct = len(_PUNCT.findall(el.text)) if el.text else 0
+        text = el.text
+        units, punct = _units(text) if text and not text.isspace() else (0, 0)
         m = _Lengths(total=units, inline=units, inline_punct=punct, total_punct=punct)
         for child in el:
-            tail_units = text_length(child.tail) if child.tail else 0
-            tail_punct = len(_PUNCT.findall(child.tail)) if child.tail else 0
+            tail = child.tail
+            tail_units, tail_punct = _units(tail) if tail and not tail.isspace() else (0, 0)
             c = lengths.get(child)
             if c is not None:
                 m.total += c.total
