@@ -117,3 +117,24 @@ def test_db_path_from_environment(tmp_path: Path) -> None:
     shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")  # any cwd works
     result = run_cli("export", env={"PARKNEWS_DB": str(db)}, cwd=tmp_path)
     assert "no archive at " + str(db) in result.stderr
+
+
+def test_scrapy_crawl_from_the_project_root_fills_the_archive(tmp_path: Path) -> None:
+    """Scrapy users' way in: `scrapy crawl site -a profile=rentsh` with the project's settings."""
+    import sqlite3
+    import subprocess
+    import sys
+
+    from parknews.localsite import LocalSite
+
+    db = tmp_path / "scrapy.db"
+    with LocalSite(DEMO_SITES / "rentsh") as site:
+        result = subprocess.run(
+            [sys.executable, "-m", "scrapy", "crawl", "site", "-a", "profile=rentsh", "-a", f"start_url={site.url}/",
+             "-s", f"PARKNEWS_DB={db}", "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "LOG_LEVEL=WARNING"],
+            cwd=ROOT, capture_output=True, text=True, timeout=300,
+        )
+    assert result.returncode == 0, result.stderr
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM articles").fetchone() == (14,)
+        assert conn.execute("SELECT finish_reason FROM runs").fetchall() == [("finished",)]
