@@ -5,31 +5,15 @@ from __future__ import annotations
 import io
 import json
 import sys
-from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
 import click
 
 from parknews import __version__
+from parknews.cli_common import DB_HELP, db_path, iso_date, open_archive
 
 DEMO_DB = str(Path("data") / "demo.db")
-DB_HELP = "Archive path (default: $PARKNEWS_DB or data/parknews.db)."
-
-
-def _db_path(value: str | None) -> Path:
-    from parknews.store import default_db_path
-
-    return Path(value) if value else default_db_path()
-
-
-def _open(db: str | None, create: bool = True):  # type: ignore[no-untyped-def]
-    from parknews.store import StoreError, open_db
-
-    try:
-        return open_db(_db_path(db), create=create)
-    except StoreError as exc:
-        raise click.ClickException(str(exc)) from exc
 
 
 def _profile(name: str):  # type: ignore[no-untyped-def]
@@ -41,13 +25,6 @@ def _profile(name: str):  # type: ignore[no-untyped-def]
         raise click.ClickException(str(exc)) from exc
 
 
-def _iso_date(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value).isoformat()
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date like 2024-10-12") from None
 
 
 class CleanErrors(click.Group):
@@ -123,8 +100,8 @@ def crawl(profile: str, db: str | None, start_urls: tuple[str, ...], full: bool,
         if not sep or not name.strip():
             raise click.BadParameter(f"{item!r} is not NAME=VALUE", param_hint="-s/--set")
         overrides[name.strip()] = value
-    path = _db_path(db)
-    conn = _open(db)  # fail early, with one clear line, on an unusable archive path
+    path = db_path(db)
+    conn = open_archive(db)  # fail early, with one clear line, on an unusable archive path
     lock = RunLock(path, site.name)
     try:
         lock.acquire()
@@ -144,7 +121,7 @@ def crawl(profile: str, db: str | None, start_urls: tuple[str, ...], full: bool,
         overrides.update({"PARKNEWS_RUN_ID": prepared.run_id, "JOBDIR": str(prepared.jobdir)})
         run = run_crawl(site, path, overrides=overrides, spider_args={"full": full, "recheck": recheck})
         warnings = run_warnings(run, site)
-        conn = _open(db)
+        conn = open_archive(db)
         with conn.atomic():
             conn["runs"].update(run["id"], {"warnings": json.dumps(warnings, ensure_ascii=False)})
         close_job(conn, run)
@@ -163,7 +140,7 @@ def _print_failures(path: Path, run: dict[str, Any], limit: int = 10) -> None:
     """This run's failures on stderr: what cron mails."""
     if not run.get("failures"):
         return
-    conn = _open(str(path))
+    conn = open_archive(str(path))
     try:
         rows = list(conn.query("SELECT url, stage, reason FROM failures WHERE run_id = ? ORDER BY id", [run["id"]]))
     finally:
@@ -201,7 +178,7 @@ def runs(db: str | None, site: str | None, limit: int, as_json: bool) -> None:
     Example:
       parknews runs --site rentsh
     """
-    conn = _open(db, create=False)
+    conn = open_archive(db, create=False)
     try:
         where, params = ("WHERE profile = ?", [site]) if site else ("", [])
         rows = list(conn.query(f"SELECT * FROM runs {where} ORDER BY id DESC LIMIT ?", [*params, limit]))
@@ -313,7 +290,7 @@ def reextract(db: str | None, site: str | None) -> None:
     """
     from parknews.reextract import reextract_archive
 
-    conn = _open(db, create=False)
+    conn = open_archive(db, create=False)
     try:
         counts = reextract_archive(conn, site=site)
     finally:
@@ -329,8 +306,8 @@ def reextract(db: str | None, site: str | None) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Write here instead of standard output; gzip-compressed when the name ends in .gz.")
 @click.option("--site", help="Only articles of this profile.")
-@click.option("--since", callback=_iso_date, help="Only articles published on or after this date (YYYY-MM-DD).")
-@click.option("--until", callback=_iso_date, help="Only articles published on or before this date (YYYY-MM-DD).")
+@click.option("--since", callback=iso_date, help="Only articles published on or after this date (YYYY-MM-DD).")
+@click.option("--until", callback=iso_date, help="Only articles published on or before this date (YYYY-MM-DD).")
 @click.option("--fields", metavar="NAME,...", help="Only these record fields (url and schema_version are always kept).")
 @click.option("--after", type=click.IntRange(min=0), metavar="CURSOR",
               help="Only articles added or changed after this cursor (printed by the previous export).")
@@ -362,7 +339,7 @@ def export(db: str | None, output: str | None, site: str | None, since: str | No
             if not text.isdigit():
                 raise click.ClickException(f"{cursor_file} does not hold a cursor (a number): {text[:40]!r}")
             after = int(text)
-    conn = _open(db, create=False)
+    conn = open_archive(db, create=False)
     try:
         # One read transaction: the cursor and the rows come from the same snapshot of the archive.
         conn.execute("BEGIN")
@@ -463,7 +440,7 @@ def demo(db: str, output: str) -> None:
         # The demo's own archive starts afresh: each demo serves on a new port, so old URLs would linger.
         for suffix in ("", "-wal", "-shm"):
             Path(db + suffix).unlink(missing_ok=True)
-    _open(db).close()
+    open_archive(db).close()
     site = _profile("rentsh")
     with LocalSite(DEMO_SITES / "rentsh") as server:
         click.echo(f"serving the demo site at {server.url}/")
@@ -471,7 +448,7 @@ def demo(db: str, output: str) -> None:
         # Our own server on loopback: no need to wait between requests.
         run = run_crawl(local, path, overrides={"LOG_LEVEL": "CRITICAL", "DOWNLOAD_DELAY": 0,
                                                "AUTOTHROTTLE_ENABLED": False, "CONCURRENT_REQUESTS_PER_DOMAIN": 4})
-    conn = _open(db)
+    conn = open_archive(db)
     try:
         Path(output).parent.mkdir(parents=True, exist_ok=True)
         with open(output, "w", encoding="utf-8") as fh:

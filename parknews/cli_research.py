@@ -6,30 +6,11 @@ import json
 import shutil
 import sys
 import unicodedata
-from datetime import date
 from pathlib import Path
 
 import click
 
-DB_HELP = "Archive path (default: $PARKNEWS_DB or data/parknews.db)."
-
-
-def _iso_date(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value).isoformat()
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date like 2024-10-12") from None
-
-
-def _open(db: str | None):  # type: ignore[no-untyped-def]
-    from parknews.store import StoreError, default_db_path, open_db
-
-    try:
-        return open_db(Path(db) if db else default_db_path(), create=False)
-    except StoreError as exc:
-        raise click.ClickException(str(exc)) from exc
+from parknews.cli_common import DB_HELP, iso_date, open_archive
 
 
 def _width(text: str) -> int:
@@ -54,8 +35,8 @@ def _fit(text: str, width: int) -> str:
 @click.argument("query", required=False)
 @click.option("--db", help=DB_HELP)
 @click.option("--site", help="Only articles of this profile.")
-@click.option("--since", callback=_iso_date, help="Only articles published on or after this date (YYYY-MM-DD).")
-@click.option("--until", callback=_iso_date, help="Only articles published on or before this date (YYYY-MM-DD).")
+@click.option("--since", callback=iso_date, help="Only articles published on or after this date (YYYY-MM-DD).")
+@click.option("--until", callback=iso_date, help="Only articles published on or before this date (YYYY-MM-DD).")
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(min=0), help="Show at most this many (0: all).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON Lines (rank, url, site, title, published_at, score, snippet, highlights).")
 @click.option("--rebuild-index", is_flag=True, help="Rebuild the full-text index from the articles table, then search (if QUERY).")
@@ -75,7 +56,7 @@ def search(query: str | None, db: str | None, site: str | None, since: str | Non
     """
     from parknews import search as fulltext
 
-    conn = _open(db)
+    conn = open_archive(db, create=False)
     try:
         if rebuild_index:
             count = fulltext.rebuild_index(conn)
@@ -142,7 +123,7 @@ def serve(db: str | None, host: str, port: int) -> None:
         require_datasette()
     except ServeError as exc:
         raise click.ClickException(str(exc)) from exc
-    _open(db).close()  # one clear line on a missing archive; brings the schema up to date
+    open_archive(db, create=False).close()  # one clear line on a missing archive; brings the schema up to date
     from parknews.store import default_db_path
 
     try:

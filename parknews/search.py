@@ -33,6 +33,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from parknews.store import article_filters
+
 FTS_TABLE = "articles_fts"
 FTS_COLUMNS = ("title", "body", "captions")
 #: bm25 weights for title, body and captions: a hit in the title counts ten body hits.
@@ -357,16 +359,8 @@ def search(db: Any, text: str, *, site: str | None = None, since: str | None = N
     ``since``/``until`` filter on the publication date like ``parknews export``.
     """
     query = parse_query(text)
-    clauses, params = [f"{FTS_TABLE} MATCH ?"], [query.match]
-    if site:
-        clauses.append("a.site = ?")
-        params.append(site)
-    if since:
-        clauses.append("a.published_at >= ?")
-        params.append(since)
-    if until:
-        clauses.append("substr(a.published_at, 1, 10) <= ?")
-        params.append(until)
+    filters, filter_params = article_filters("a", site=site, since=since, until=until)
+    clauses, params = [f"{FTS_TABLE} MATCH ?", *filters], [query.match, *filter_params]
     where = " AND ".join(clauses)
     source = f"{FTS_TABLE} JOIN articles AS a ON a.rowid = {FTS_TABLE}.rowid"
     conn = _conn(db)

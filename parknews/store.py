@@ -378,6 +378,25 @@ def iter_article_pages(
     yield from db.query(f"SELECT {columns} FROM pages WHERE {where} ORDER BY url", params)
 
 
+def article_filters(
+    table: str, *, site: str | None = None, since: str | None = None, until: str | None = None
+) -> tuple[list[str], list[Any]]:
+    """WHERE clauses and parameters for the site and publication-date filters that export and
+    search share (``until`` compares the day, so a time on that day still counts)."""
+    clauses: list[str] = []
+    params: list[Any] = []
+    if site:
+        clauses.append(f"{table}.site = ?")
+        params.append(site)
+    if since:
+        clauses.append(f"{table}.published_at >= ?")
+        params.append(since)
+    if until:
+        clauses.append(f"substr({table}.published_at, 1, 10) <= ?")
+        params.append(until)
+    return clauses, params
+
+
 def iter_articles(
     db: sqlite_utils.Database, *, site: str | None = None, since: str | None = None, until: str | None = None,
     after: int | None = None, upto: int | None = None,
@@ -388,16 +407,7 @@ def iter_articles(
     ``change_cursor``) lies in ``(after, upto]``: what changed since a previous export.
     Rows are read one at a time, so memory stays flat on any archive size.
     """
-    clauses, params = [], []
-    if site:
-        clauses.append("articles.site = ?")
-        params.append(site)
-    if since:
-        clauses.append("articles.published_at >= ?")
-        params.append(since)
-    if until:
-        clauses.append("substr(articles.published_at, 1, 10) <= ?")
-        params.append(until)
+    clauses, params = article_filters("articles", site=site, since=since, until=until)
     join = ""
     if after is not None or upto is not None:
         join = "JOIN article_changes ON article_changes.url = articles.url"
