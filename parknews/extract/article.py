@@ -25,6 +25,7 @@ from parknews.extract.body import (
 from parknews.extract.byline import match_byline, merge_bylines, parse_credit_field
 from parknews.extract.dates import collect_clues, find_published, parse_datetime
 from parknews.extract.encoding import DecodeError, decode_html
+from parknews.extract.index import TreeIndex
 from parknews.extract.page import HtmlElement, Page, collapse, parse_page, text_of
 from parknews.extract.rules import simplify_labels
 from parknews.items import Article, Byline, Link, Removal
@@ -87,6 +88,9 @@ def extract_article(
     article = Article(url=url, encoding=encoding, canonical_url=page.canonical)
     clues = collect_clues(page)  # before stripping: some CMSes keep date and author only in comments
     _strip_page(page.tree)
+    # One walk over the stripped tree for the finders below; the tree stays as it is until
+    # the article block is cut out of it.
+    index = TreeIndex(page.tree)
 
     title_el = _find_title_element(page, site)
     article.title = _title(page, title_el)
@@ -98,18 +102,18 @@ def extract_article(
     if date_el is not None:
         published = parse_datetime(collapse(date_el.get("datetime") or text_of(date_el)))
     if published is None:
-        published = find_published(page, info_lines, clues=clues)
+        published = find_published(page, info_lines, clues=clues, index=index)
     if published:
         article.published_at, article.published_raw = published
     page_source = _page_source(page)
     # Read before the block is cleaned: cleaning drops the headline, info line and author elements.
-    page_byline = find_authors(page, title_el, info_lines, clues=clues)
+    page_byline = find_authors(page, title_el, info_lines, clues=clues, index=index)
     article.related_links = _related_links(page, site)
     article.attachments = _attachments(page)
 
     root = _select_first(page.tree, site.body)
     if root is None:
-        root = find_content_root(page.tree)
+        root = find_content_root(page.tree, index)
     if root is None:
         raise ExtractionError("empty", "no article text found")
     if title_el is not None and _contains(root, title_el):

@@ -46,6 +46,7 @@ from parknews.extract.dates import (
     find_headline,
     parse_datetime,
 )
+from parknews.extract.index import TreeIndex
 from parknews.extract.page import HtmlElement, Page, collapse, text_of
 from parknews.items import Byline
 
@@ -103,6 +104,8 @@ _POSTED: tuple[re.Pattern[str], ...] = (
 )
 
 _POSTED_HINT = re.compile(r"发表|发布于|发帖|张贴|[Bb]y\s|博主|楼主")
+# The same hint in one text piece ("by" may end a piece: "<b>By</b> <a>X</a>").
+_POSTED_PIECE = re.compile(r"发表|发布于|发帖|张贴|[Bb]y(?:\s|$)|博主|楼主")
 
 # An info line of the "日期 [ 作者 ] 来源：[ 报名 ]" kind (portal templates): the bracketed
 # name right before 来源.
@@ -134,16 +137,19 @@ def find_authors(
     info_lines: Sequence[str],
     *,
     clues: PageClues | None = None,
+    index: TreeIndex | None = None,
 ) -> Byline:
     """The article's authors from the page around its text; an empty Byline when none is named.
 
     ``title_el`` is the headline element (None: found here as the date finder finds it),
     ``info_lines`` the texts of the info line(s) under it, ``clues`` what
-    :func:`parknews.extract.dates.collect_clues` read before the page was stripped. Reads the
-    page tree as it is, so call it before the article block is cut out and cleaned.
+    :func:`parknews.extract.dates.collect_clues` read before the page was stripped, ``index`` a
+    :class:`~parknews.extract.index.TreeIndex` of the page as it is (built here when not given).
+    Reads the page tree as it is, so call it before the article block is cut out and cleaned.
     """
-    headline = title_el if title_el is not None and title_el.getparent() is not None else find_headline(page)
-    ctx = _Context(page, headline)
+    index = index or TreeIndex(page.tree)
+    headline = title_el if title_el is not None and title_el.getparent() is not None else find_headline(page, index)
+    ctx = _Context(page, headline, index)
     editors: list[Byline] = []
     for source in (
         lambda: [find_credits(line) for line in info_lines] + [_bracketed_name(line) for line in info_lines],
@@ -277,13 +283,13 @@ _BLOCK_TAGS: frozenset[str] = frozenset(
 class _Context:
     """The page's elements and text pieces, computed once."""
 
-    def __init__(self, page: Page, headline: HtmlElement | None) -> None:
-        body = page.tree.find("body")
-        self.root = body if body is not None else page.tree
+    def __init__(self, page: Page, headline: HtmlElement | None, tree: TreeIndex) -> None:
+        self.root = tree.root
         self.page = page
         self.headline = headline
-        self.elements = [el for el in self.root.iter() if isinstance(el.tag, str)]
-        self.index = {el: i for i, el in enumerate(self.elements)}
+        self.tree = tree
+        self.elements = tree.elements
+        self.index = tree.position
         self.anchor = self.index.get(headline) if headline is not None else None
         self._lines: list[_Line] | None = None
         self._labelled: list[tuple[tuple[int, int], Byline]] | None = None
@@ -373,23 +379,17 @@ def _label_candidates(ctx: _Context) -> list[HtmlElement]:
 
     Reading every element's full text costs O(elements x depth); the labels are rare.
     """
-    picked: set[HtmlElement] = set()
+    # a label, its span, its line, the line's cell
+    picked = ctx.tree.holders(_label_piece, levels=4, within_root=True)
     for el in ctx.elements:
         names = f"{el.get('class') or ''} {el.get('id') or ''}"
         if names.strip() and (_AUTHOR_CLASS.search(names) or _EDITOR_CLASS.search(names)):
             picked.add(el)
-    for piece in ctx.root.xpath(".//text()"):
-        if not (_LABEL_HINT.search(piece) or "【" in piece or "[" in piece):
-            continue
-        holder = piece.getparent()
-        if holder is not None and piece.is_tail:
-            holder = holder.getparent()
-        for _ in range(4):  # a label, its span, its line, the line's cell
-            if holder is None or holder is ctx.root:
-                break
-            picked.add(holder)
-            holder = holder.getparent()
-    return sorted((el for el in picked if el in ctx.index), key=ctx.index.__getitem__)
+    return ctx.tree.in_order(picked)
+
+
+def _label_piece(text: str) -> bool:
+    return bool(_LABEL_HINT.search(text)) or "【" in text or "[" in text
 
 
 def _scan_labelled(ctx: _Context) -> list[tuple[tuple[int, int], Byline]]:
@@ -467,7 +467,7 @@ def _posted_by(ctx: _Context) -> list[Byline]:
     """"X 发表于 <date>", "由X张贴 @ <date>", "<date> by X" in a short text outside the chrome
     (the name is often a link of its own, so whole short elements are read)."""
     found: list[tuple[tuple[int, int], Byline]] = []
-    for el in ctx.elements:
+    for el in _posted_candidates(ctx):
         content = text_of(el)
         if el.tag.lower() in _SKIP_TAGS or len(content) > 200 or not _POSTED_HINT.search(content):
             continue
@@ -485,6 +485,22 @@ def _posted_by(ctx: _Context) -> list[Byline]:
             break
     found.sort(key=lambda t: t[0])
     return [found[0][1]] if found else []
+
+
+def _posted_candidates(ctx: _Context) -> list[HtmlElement]:
+    """Elements that may hold a "posted by" line, in document order: those around a text piece
+    with a hint, up to where their text grows longer than a line (reading units never
+    outnumber characters)."""
+    lengths = ctx.tree.lengths
+    picked: set[HtmlElement] = set()
+    for text, holder in ctx.tree.pieces:
+        if not _POSTED_PIECE.search(text):
+            continue
+        el: HtmlElement | None = holder
+        while el is not None and el not in picked and el in lengths and lengths[el].total <= 200:
+            picked.add(el)
+            el = el.getparent()
+    return ctx.tree.in_order(picked)
 
 
 def _name_line(ctx: _Context) -> Byline:

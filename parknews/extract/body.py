@@ -11,14 +11,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from parknews.extract.index import BLOCK_TAGS, Lengths, TreeIndex, text_length
 from parknews.extract.page import HtmlElement, collapse, text_of
 from parknews.extract.rules import CAPTION_CLASSES
 from parknews.items import Link
 
-BLOCK_TAGS = frozenset(
-    "p div h1 h2 h3 h4 h5 h6 li ul ol dl dt dd table tbody thead tfoot tr td th blockquote "
-    "section article figure figcaption pre center header footer main hr address details summary".split()
-)
 HEADING_TAGS = frozenset("h1 h2 h3 h4 h5 h6".split())
 _PUNCT = re.compile(r"[，。、；：！？,;!?]")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -43,14 +40,6 @@ class Block:
     image: str | None = None
     """Image URL for kind "img" (and the figure's image for "figcaption")."""
     links: list[Link] = field(default_factory=list)
-
-
-_READING_UNITS = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]|[^\W\u3400-\u9fff\uf900-\ufaff]+")
-
-
-def text_length(text: str) -> int:
-    """Reading length: each CJK character counts one, each word of other scripts counts one."""
-    return len(_READING_UNITS.findall(text))
 
 
 def _own_text(el: HtmlElement) -> str:
@@ -104,59 +93,10 @@ def _unlikely(el: HtmlElement, cache: dict[HtmlElement, bool]) -> bool:
     return result
 
 
-@dataclass
-class _Lengths:
-    """Reading lengths of one element, computed bottom-up in one pass over the tree."""
-
-    total: int = 0
-    """Reading units of all its text."""
-    linked: int = 0
-    """Reading units inside links."""
-    inline: int = 0
-    """Units of its own text: its text, its inline children's, its children's tails."""
-    inline_punct: int = 0
-    total_punct: int = 0
-
-
-def _units(text: str) -> tuple[int, int]:
-    return text_length(text), len(_PUNCT.findall(text))
-
-
-def _measure(body: HtmlElement) -> dict[HtmlElement, _Lengths]:
-    """Lengths of every element, children before parents: each text node is read once
-    (calling text_content() per element would read the same text once per ancestor)."""
-    lengths: dict[HtmlElement, _Lengths] = {}
-    for el in reversed(list(body.iter())):
-        if not isinstance(el.tag, str):
-            continue
-        text = el.text
-        units, punct = _units(text) if text and not text.isspace() else (0, 0)
-        m = _Lengths(total=units, inline=units, inline_punct=punct, total_punct=punct)
-        for child in el:
-            tail = child.tail
-            tail_units, tail_punct = _units(tail) if tail and not tail.isspace() else (0, 0)
-            c = lengths.get(child)
-            if c is not None:
-                m.total += c.total
-                m.total_punct += c.total_punct
-                m.linked += c.linked
-                if child.tag not in BLOCK_TAGS:
-                    m.inline += c.total
-                    m.inline_punct += c.total_punct
-            m.total += tail_units
-            m.total_punct += tail_punct
-            m.inline += tail_units
-            m.inline_punct += tail_punct
-        if el.tag == "a":
-            m.linked = m.total
-        lengths[el] = m
-    return lengths
-
-
 _PARAGRAPH_TAGS = frozenset(("p", "pre", "td", "div", "section", "article", "font", "span", "blockquote"))
 
 
-def _score_tree(body: HtmlElement, lengths: dict[HtmlElement, _Lengths]) -> dict[HtmlElement, float]:
+def _score_tree(body: HtmlElement, lengths: dict[HtmlElement, Lengths]) -> dict[HtmlElement, float]:
     """Each paragraph-like element adds its score to its parent (whole) and grandparent (half)."""
     scores: dict[HtmlElement, float] = {}
     for el, m in lengths.items():
@@ -180,17 +120,16 @@ def _score_tree(body: HtmlElement, lengths: dict[HtmlElement, _Lengths]) -> dict
     return scores
 
 
-def find_content_root(tree: HtmlElement) -> HtmlElement | None:
+def find_content_root(tree: HtmlElement, index: TreeIndex | None = None) -> HtmlElement | None:
     """Best-scoring container of article text, or None when the page has no prose.
 
     The winner is widened to its ancestors while they hold nothing else, then to
     its siblings that read like article text (others are pruned from the tree).
     """
-    body = tree.find("body")
-    if body is None:
-        body = tree
-    lengths = _measure(body)
-    scores = _score_tree(body, lengths)
+    if index is None:
+        index = TreeIndex(tree)
+    lengths = index.lengths
+    scores = _score_tree(index.root, lengths)
 
     def density(el: HtmlElement) -> float:
         m = lengths.get(el)

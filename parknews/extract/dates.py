@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
+from parknews.extract.index import TreeIndex
 from parknews.extract.page import Page, collapse, text_of
 
 _YEARS = range(1990, 2101)
@@ -419,25 +420,34 @@ def _matches_title(text: str, ref: str) -> bool:
     return len(short) >= 6 and short in long and len(short) >= 0.6 * len(long)
 
 
-def find_headline(page: Page) -> etree._Element | None:
+def find_headline(page: Page, index: TreeIndex | None = None) -> etree._Element | None:
     """The headline element, for pages where the caller found none: the element whose text is
     the title the <head> states (a heading tag first), else the h1 with the longest text, a
     *title* element, an h2."""
-    body = page.tree.find("body")
-    root = body if body is not None else page.tree
-    elements = [el for el in root.iter() if isinstance(el.tag, str)]
-    i = _anchor(elements, _title_reference(page))
-    return elements[i] if i is not None else None
+    index = index or TreeIndex(page.tree)
+    i = _anchor(index, _title_reference(page))
+    return index.elements[i] if i is not None else None
 
 
-def _anchor(elements: list[etree._Element], reference: str = "") -> int | None:
+def _anchor(index: TreeIndex, reference: str = "") -> int | None:
     """Index of the headline: the element that states the title (innermost, heading tags first),
     else the h1 with the longest text, else a *title* element, else an h2."""
-    tags = [el.tag.lower() for el in elements]
+    if reference not in index.anchors:
+        index.anchors[reference] = _find_anchor(index, reference)
+    return index.anchors[reference]
+
+
+def _find_anchor(index: TreeIndex, reference: str) -> int | None:
+    elements = index.elements
+    tags = [el.tag for el in elements]
     if reference:
+        # A text that states the title is at most 2 x its length + 10 characters, and every
+        # reading unit is at least one character: longer elements need not be read.
+        longest = 2 * len(reference) + 10
+        lengths = index.lengths
         matching = []
         for i, el in enumerate(elements):
-            if tags[i] in _SKIP_TAGS or len(el) > 8:
+            if tags[i] in _SKIP_TAGS or len(el) > 8 or not 0 < lengths[el].total <= longest:
                 continue
             text = collapse(text_of(el))
             if _matches_title(text, reference) and not any(_is_chrome(a) for a in (el, *el.iterancestors())):
@@ -560,47 +570,34 @@ def _cell_label(el: etree._Element) -> str:
 _TIER_PUBLISH, _TIER_UPDATE, _TIER_ABOVE = 0, 1, 2
 
 
-def _date_candidates(root: etree._Element, elements: list[etree._Element]) -> list[tuple[int, etree._Element]]:
+def _date_candidates(index: TreeIndex) -> list[tuple[int, etree._Element]]:
     """(index, element) pairs worth reading, in document order: <time> and date-class elements,
     and the few short ancestors of every text piece that holds a digit.
 
     Reading every element's full text costs O(elements x depth); dates sit in few places.
     """
-    index = {el: i for i, el in enumerate(elements)}
-    picked: set[etree._Element] = set()
-    for el in elements:
+    picked = index.holders(_DIGIT.search, levels=4)  # the date, its span, its line, the line's cell
+    for el in index.elements:
         if el.tag == "time" or (el.get("class") or el.get("id")) and _DATE_CLASS.search(_class_words(el)):
             picked.add(el)
-    for piece in root.xpath(".//text()"):
-        if not _DIGIT.search(piece):
-            continue
-        holder = piece.getparent()
-        if holder is not None and piece.is_tail:
-            holder = holder.getparent()
-        for _ in range(4):  # the date, its span, its line, the line's cell
-            if holder is None:
-                break
-            picked.add(holder)
-            holder = holder.getparent()
-    return sorted((index[el], el) for el in picked if el in index)
+    position = index.position
+    return [(position[el], el) for el in index.in_order(picked)]
 
 
-def _tree_candidates(page: Page, tz: str) -> list[tuple[tuple[int, ...], _Found]]:
+def _tree_candidates(page: Page, tz: str, index: TreeIndex) -> list[tuple[tuple[int, ...], _Found]]:
     """Dates of short labelled texts, date-class elements and info-shaped lines next to the
     headline, outside the page chrome, with a sort key: the tier (publish, update, unlabelled
     above the headline), then dates in lists (other articles' dates), then unlabelled info
     lines, then dates above the headline, then distance to the headline."""
-    body = page.tree.find("body")
-    root = body if body is not None else page.tree
-    elements = [el for el in root.iter() if isinstance(el.tag, str)]
-    anchor = _anchor(elements, _title_reference(page))
+    elements = index.elements
+    anchor = _anchor(index, _title_reference(page))
     anchor_el = elements[anchor] if anchor is not None else None
     # Containers of the headline are the article, whatever their class says.
     anchor_ancestors = set(anchor_el.iterancestors()) if anchor_el is not None else set()
     below, above = _header_zone(elements, anchor), _zone_above(elements, anchor)
     out: list[tuple[tuple[int, ...], _Found]] = []
     dated_lists: dict[etree._Element, bool] = {}
-    for i, el in _date_candidates(root, elements):
+    for i, el in _date_candidates(index):
         tag = el.tag.lower()
         if tag in _SKIP_TAGS:
             continue
@@ -725,7 +722,7 @@ def _from_labels(page: Page, meta_lines: Sequence[str], tz: str, ctx: dict) -> t
     found = _best_of_lines(meta_lines, tz, update=False)
     if found:
         return found
-    candidates = ctx["tree"] = _tree_candidates(page, tz)
+    candidates = ctx["tree"] = _tree_candidates(page, tz, ctx["index"] or TreeIndex(page.tree))
     for tier in (_TIER_PUBLISH, _TIER_UPDATE):
         if tier == _TIER_UPDATE:
             found = _best_of_lines(meta_lines, tz, update=True)
@@ -817,7 +814,12 @@ _STEPS: tuple[Callable[[Page, Sequence[str], str, dict], tuple[str, str] | None]
 
 
 def find_published(
-    page: Page, meta_lines: Sequence[str] = (), *, tz: str = "+08:00", clues: PageClues | None = None
+    page: Page,
+    meta_lines: Sequence[str] = (),
+    *,
+    tz: str = "+08:00",
+    clues: PageClues | None = None,
+    index: TreeIndex | None = None,
 ) -> tuple[str, str] | None:
     """Publication date of an article page → (iso, raw), or None.
 
@@ -828,8 +830,10 @@ def find_published(
     above the headline (forum posts, blog entries), then the print date a reprint cites
     ("——《北京之春》1998年3月号" gives "1998-03"). 成文日期, 截止日期 and other non-publish
     labels and deadlines are skipped; 更新时间 is used only when nothing else is labelled.
+    ``index`` is a :class:`~parknews.extract.index.TreeIndex` of the page as it is now (built
+    here when not given).
     """
-    ctx: dict = {"clues": clues}
+    ctx: dict = {"clues": clues, "index": index}
     for step in _STEPS:
         found = step(page, meta_lines, tz, ctx)
         if found:

@@ -1,0 +1,143 @@
+"""One walk over the cleaned page tree, shared by the finders that read the whole page.
+
+Content detection, the date finder and the author finder all need the same facts about the
+page: its elements in document order, the reading length of every element's text, and where
+the text pieces sit. Each finder computing them for itself (a text_content() per element, a
+tree walk per finder) cost O(text x depth) several times over and was most of extraction time.
+:class:`TreeIndex` reads every text node once, bottom-up, and answers from what it read.
+
+Build it after the page is stripped (scripts, comments, hidden elements gone) and use it only
+until the tree is changed again: it holds no way to notice edits.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from lxml import etree
+
+from parknews.extract.page import HtmlElement
+
+# Reading units: each CJK character counts one, each word of other scripts counts one.
+_READING_UNITS = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]|[^\W\u3400-\u9fff\uf900-\ufaff]+")
+_PUNCT = re.compile(r"[，。、；：！？,;!?]")
+# ASCII bytes that are word characters (letters, digits, "_") stay; every other byte becomes a
+# space, so the words of an ASCII text are its split() pieces.
+_ASCII_WORDS = bytes(c if c < 128 and (chr(c).isalnum() or c == 0x5F) else 0x20 for c in range(256))
+# Non-ASCII characters of English text that are never part of a word (the quotes, dashes and
+# spaces that keep a paragraph off the ASCII path).
+_NON_WORD = ("\u2019", "\u2018", "\u201c", "\u201d", "\u2014", "\u2013", "\u2026", "\xa0", "\u00b7")
+
+
+def text_length(text: str) -> int:
+    """Reading length: each CJK character counts one, each word of other scripts counts one."""
+    if not text.isascii():
+        for ch in _NON_WORD:
+            if ch in text:
+                text = text.replace(ch, " ")
+        if not text.isascii():
+            return len(_READING_UNITS.findall(text))
+    # The same count as the regex for ASCII text, without a str object per word.
+    return len(text.encode().translate(_ASCII_WORDS).split())
+
+
+def punct_count(text: str) -> int:
+    """Sentence punctuation marks (，。、；：！？,;!?) in text."""
+    if text.isascii():
+        return text.count(",") + text.count(";") + text.count("!") + text.count("?")
+    return len(_PUNCT.findall(text))
+
+
+class Lengths:
+    """Reading lengths of one element."""
+
+    __slots__ = ("total", "linked", "inline", "inline_punct", "total_punct")
+
+    def __init__(self, units: int, punct: int) -> None:
+        self.total = units
+        """Reading units of all its text."""
+        self.linked = 0
+        """Reading units inside links."""
+        self.inline = units
+        """Units of its own text: its text, its inline children's, its children's tails."""
+        self.inline_punct = punct
+        self.total_punct = punct
+
+
+# Elements that start a new block of text (their text is not part of the parent's own text).
+BLOCK_TAGS = frozenset(
+    "p div h1 h2 h3 h4 h5 h6 li ul ol dl dt dd table tbody thead tfoot tr td th blockquote "
+    "section article figure figcaption pre center header footer main hr address details summary".split()
+)
+
+
+class TreeIndex:
+    """What one bottom-up walk over ``<body>`` learns (the whole tree when there is no body)."""
+
+    def __init__(self, tree: HtmlElement) -> None:
+        body = tree.find("body")
+        self.root: HtmlElement = body if body is not None else tree
+        self.elements: list[HtmlElement] = list(self.root.iter(etree.Element))
+        """Every element under (and including) the root, in document order."""
+        self.position: dict[HtmlElement, int] = {el: i for i, el in enumerate(self.elements)}
+        self.lengths: dict[HtmlElement, Lengths] = {}
+        self.pieces: list[tuple[str, HtmlElement]] = []
+        """Every text and tail that is not blank, with the element that holds it (a tail's
+        parent), in no particular order."""
+        self.anchors: dict[str, int | None] = {}
+        """The date finder's headline index, by title reference (computed once per page)."""
+        self._measure()
+
+    def _measure(self) -> None:
+        lengths = self.lengths
+        pieces = self.pieces
+        for el in reversed(self.elements):
+            text = el.text
+            if text and not text.isspace():
+                pieces.append((text, el))
+                m = Lengths(text_length(text), punct_count(text))
+            else:
+                m = Lengths(0, 0)
+            for child in el:
+                c = lengths.get(child)
+                if c is not None:
+                    m.total += c.total
+                    m.total_punct += c.total_punct
+                    m.linked += c.linked
+                    if child.tag not in BLOCK_TAGS:
+                        m.inline += c.total
+                        m.inline_punct += c.total_punct
+                tail = child.tail
+                if tail and not tail.isspace():
+                    pieces.append((tail, el))
+                    units, punct = text_length(tail), punct_count(tail)
+                    m.total += units
+                    m.total_punct += punct
+                    m.inline += units
+                    m.inline_punct += punct
+            if el.tag == "a":
+                m.linked = m.total
+            lengths[el] = m
+
+    def holders(self, wanted: Callable[[str], object], *, levels: int, within_root: bool = False) -> set[HtmlElement]:
+        """Elements around the text pieces for which ``wanted(text)`` is true: each piece's
+        holder and its ancestors, ``levels`` elements in all (a value, its span, its line, the
+        line's cell). ``within_root`` stops below the root."""
+        picked: set[HtmlElement] = set()
+        root = self.root
+        for text, holder in self.pieces:
+            if not wanted(text):
+                continue
+            el: HtmlElement | None = holder
+            for _ in range(levels):
+                if el is None or (within_root and el is root):
+                    break
+                picked.add(el)
+                el = el.getparent()
+        return picked
+
+    def in_order(self, elements: set[HtmlElement]) -> list[HtmlElement]:
+        """Those of ``elements`` under the root, in document order."""
+        position = self.position
+        return sorted((el for el in elements if el in position), key=position.__getitem__)
