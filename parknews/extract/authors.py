@@ -291,7 +291,9 @@ class _Context:
         self.elements = tree.elements
         self.index = tree.position
         self.anchor = self.index.get(headline) if headline is not None else None
-        self._lines: list[_Line] | None = None
+        self._lines: list[_Line] = []
+        self._line_walk: Iterator[_Line] | None = None
+        self._head_span: tuple[int, int] | None = None
         self._labelled: list[tuple[tuple[int, int], Byline]] | None = None
         self._chrome: dict[HtmlElement, bool] = {}
         self._lists: dict[etree._Element, bool] = {}
@@ -304,10 +306,28 @@ class _Context:
             self._labelled = _scan_labelled(self)
         return self._labelled
 
-    def lines(self) -> list[_Line]:
-        if self._lines is None:
-            self._lines = list(_walk_lines(self.root))
-        return self._lines
+    def line(self, j: int) -> _Line | None:
+        """Text piece j in document order (None past the last); pieces are read as far as asked."""
+        if self._line_walk is None:
+            self._line_walk = _walk_lines(self.root)
+        while len(self._lines) <= j:
+            piece = next(self._line_walk, None)
+            if piece is None:
+                return None
+            self._lines.append(piece)
+        return self._lines[j]
+
+    def inside_headline(self, el: HtmlElement) -> bool:
+        """el is the headline or inside it (by document position: the headline's subtree is
+        the run of positions right after its own)."""
+        head = self.headline
+        if head is None:
+            return False
+        if self._head_span is None:
+            start = self.index[head]
+            self._head_span = (start, start + sum(1 for _ in head.iterdescendants(etree.Element)))
+        i = self.index.get(el)
+        return i is not None and self._head_span[0] <= i <= self._head_span[1]
 
     def excluded(self, el: HtmlElement) -> bool:
         """Page chrome, or a list of other articles: never a source of authors."""
@@ -511,16 +531,18 @@ def _name_line(ctx: _Context) -> Byline:
     the article text are read, a name line must not be a link or follow a picture (a portrait's
     caption), and each name must look like one: a common surname, or the pen name the headline
     opens with ("茉莉：我是怎样卷入八九民运的")."""
-    lines = ctx.lines()
-    start = _text_start(ctx, lines)
+    start = _text_start(ctx)
     if start is None:
         return Byline()
     for j in range(start - 1, max(0, start - _HEADER_LINES) - 1, -1):
-        line = lines[j]
+        line = ctx.line(j)
+        assert line is not None  # lines before the text start have been read
         names = _names_of_line(line.text)
-        alone = (j == 0 or lines[j - 1].row != line.row) and (j + 1 >= len(lines) or lines[j + 1].row != line.row)
+        before, after = ctx.line(j - 1) if j else None, ctx.line(j + 1)
+        alone = (before is None or before.row != line.row) and (after is None or after.row != line.row)
         if names and alone and j > 0 and not (line.in_link or line.after_img or ctx.excluded(line.el)):
-            vouched = {n for n in names if _headline_opens_with(n, lines[max(0, j - _VOUCH_LINES) : j], ctx)}
+            header = [ctx.line(k) for k in range(max(0, j - _VOUCH_LINES), j)]
+            vouched = {n for n in names if _headline_opens_with(n, [h for h in header if h is not None], ctx)}
             # One name must look like one (or be vouched for); of several, one is enough.
             if any(_surname_like(n) or n in vouched for n in names) and (len(names) > 1 or vouched or _surname_like(names[0])):
                 return Byline(reporters=names, raw=line.text)
@@ -565,25 +587,27 @@ def _headline_opens_with(name: str, before: Sequence[_Line], ctx: _Context) -> b
     return any(re.match(rf"\s*{re.escape(name)}\s*[:：]", t) for t in texts)
 
 
-def _text_start(ctx: _Context, lines: list[_Line]) -> int | None:
+def _text_start(ctx: _Context) -> int | None:
     """Index of the first line of article text: the first sentence text after the headline,
     or, with no headline, the first sentence text of a block that holds a lot of text."""
-    first = 0
+    j = 0
     if ctx.headline is not None:
-        head = ctx.headline
-        at = [j for j, line in enumerate(lines) if line.el is head or _inside(line.el, head)]
-        if not at:
+        # The headline's lines are one run: find it, then step past it.
+        while (line := ctx.line(j)) is not None and not ctx.inside_headline(line.el):
+            j += 1
+        if line is None:
             return None
-        first = at[-1] + 1
-    for j in range(first, len(lines)):
-        line = lines[j]
-        if line.in_link or not _is_sentence_text(line.text):
-            continue
-        if ctx.headline is None and not _in_long_text(line.el):
-            continue
-        if ctx.excluded(line.el):
-            continue
-        return j
+        while (line := ctx.line(j)) is not None and ctx.inside_headline(line.el):
+            j += 1
+    while (line := ctx.line(j)) is not None:
+        if (
+            not line.in_link
+            and _is_sentence_text(line.text)
+            and (ctx.headline is not None or _in_long_text(line.el))
+            and not ctx.excluded(line.el)
+        ):
+            return j
+        j += 1
     return None
 
 
@@ -591,7 +615,3 @@ def _in_long_text(el: HtmlElement) -> bool:
     """The element, or its parent, holds a long text (the article, not a notice or a teaser)."""
     parent = el.getparent()
     return any(len(collapse(text_of(e))) >= 300 for e in (el, parent) if e is not None)
-
-
-def _inside(el: HtmlElement, container: HtmlElement | None) -> bool:
-    return container is not None and any(a is container for a in el.iterancestors())

@@ -176,7 +176,8 @@ _ZONE_CHARS = 160
 _ABOVE_CHARS = 40
 _MAX_INFO_TEXT = 100
 _SENTENCE = re.compile(r"[，。！？；]")
-_DIGIT = re.compile(r"\d")
+# Every date form has a four-digit year: text without one holds no date.
+_YEAR_DIGITS = re.compile(r"\d{4}")
 _DATE_ONLY = re.compile(r"^[\d\s:：/.\-年月日号时分秒]+$")
 _TITLE_SPLIT = re.compile(r"\s*(?:[-_|–—]|::|\s-\s)\s*")
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -572,11 +573,12 @@ _TIER_PUBLISH, _TIER_UPDATE, _TIER_ABOVE = 0, 1, 2
 
 def _date_candidates(index: TreeIndex) -> list[tuple[int, etree._Element]]:
     """(index, element) pairs worth reading, in document order: <time> and date-class elements,
-    and the few short ancestors of every text piece that holds a digit.
+    and the few short ancestors of every text piece that holds a four-digit number.
 
     Reading every element's full text costs O(elements x depth); dates sit in few places.
     """
-    picked = index.holders(_DIGIT.search, levels=4)  # the date, its span, its line, the line's cell
+    # The year, its span, its line, the line's cell.
+    picked = index.holders(_YEAR_DIGITS.search, levels=4)
     for el in index.elements:
         if el.tag == "time" or (el.get("class") or el.get("id")) and _DATE_CLASS.search(_class_words(el)):
             picked.add(el)
@@ -609,7 +611,7 @@ def _tree_candidates(page: Page, tz: str, index: TreeIndex) -> list[tuple[tuple[
                 found.append(_Found(parsed[0], parsed[1], 0, _PLAIN))
         if not found:
             content = text_of(el)
-            if len(content) > _MAX_TEXT * 3 or not _DIGIT.search(content):
+            if len(content) > _MAX_TEXT * 3 or not _YEAR_DIGITS.search(content):
                 continue  # a container (its info line is scanned as a smaller element), or no date
             text = _element_text(el, skip_chrome=True)
             if not text or len(text) > _MAX_TEXT or not any(c.isdigit() for c in text):
