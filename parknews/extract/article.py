@@ -57,6 +57,9 @@ class SiteRules:
     """Force this encoding instead of detecting it."""
 
 
+# Elements with a class or an id, in document order (the only ones class rules can match).
+_NAMED = etree.XPath("descendant-or-self::*[@class or @id]")
+
 _TITLE_SPLIT = re.compile(r"\s*(?:[-_|–—]|::|\s-\s)\s*")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
@@ -309,7 +312,7 @@ def _related_links(page: Page, site: SiteRules) -> list[Link]:
         pattern = rules.CONTAINER_RULES["related"][0]
         for el in tree.iter("div", "ul", "section", "dl", "aside"):
             names = f"{el.get('class', '')} {el.get('id', '')}"
-            if names.strip() and pattern.search(names):
+            if names.strip() and rules.class_matches(pattern, names):
                 containers.append(el)
     links = []
     for container in containers:
@@ -371,14 +374,14 @@ def _take_field_elements(root: HtmlElement, removed: list[Removal]) -> tuple[Byl
     """Author/source elements inside the article block (WeChat header, CMS spans) become fields."""
     parts: list[Byline] = []
     source = None
-    for el in list(root.iter()):
-        if el is root or el.getparent() is None or not isinstance(el.tag, str):
+    for el in _NAMED(root):
+        if el is root or el.getparent() is None:
             continue
         names = f"{el.get('class', '')} {el.get('id', '')}"
-        if not names.strip() or rules.FIELD_ELEMENT_SKIP.search(names):
+        if not names.strip() or rules.class_matches(rules.FIELD_ELEMENT_SKIP, names):
             continue
         for field_name, pattern in rules.FIELD_ELEMENTS.items():
-            if not pattern.search(names):
+            if not rules.class_matches(pattern, names):
                 continue
             text = collapse(text_of(el))
             if not text or len(text) > 40:
@@ -409,14 +412,14 @@ def _drop_chrome(root: HtmlElement, site: SiteRules, removed: list[Removal]) -> 
             removed.append(Removal(rule=f"chrome.{el.tag}", text=_short(el)))
             drop_element(el)
     root_length = max(text_length(text_of(root)), 1)
-    for el in list(root.iter()):
-        if el is root or el.getparent() is None or not isinstance(el.tag, str):
+    for el in _NAMED(root):
+        if el is root or el.getparent() is None:
             continue
         names = f"{el.get('class', '')} {el.get('id', '')}".strip()
         if not names:
             continue
-        for name, (pattern, _origin) in rules.CONTAINER_RULES.items():
-            if pattern.search(names) and _looks_like_chrome(el, name, root_length):
+        for name in rules.container_rules_for(names):
+            if _looks_like_chrome(el, name, root_length):
                 removed.append(Removal(rule=f"container.{name}", text=_short(el)))
                 drop_element(el)
                 break

@@ -10,6 +10,7 @@ label is boilerplate.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -53,6 +54,22 @@ CONTAINER_RULES: dict[str, tuple[re.Pattern[str], str]] = {
     "print_close": (_r(r"(^|[\s_-])(print|dayin|close-window|fontsize|font-size|zoom)([\s_-]|$)"), "government portals 【打印本页】【关闭窗口】【字体：大 中 小】"),
     "nav": (_r(r"(^|[\s_-])(nav|navbar|menu|breadcrumbs?|crumbs?|position|location|weizhi|topbar|header|footer|foot|sidebar|side|aside|widget)([\s_-]|$)"), "site chrome on every template"),
 }
+
+
+
+@functools.lru_cache(maxsize=8192)
+def container_rules_for(names: str) -> tuple[str, ...]:
+    """The CONTAINER_RULES matching a "class id" string, in table order. Templates repeat
+    their class names on every element of a list and on every page of a site: each distinct
+    string is matched once."""
+    return tuple(name for name, (pattern, _origin) in CONTAINER_RULES.items() if pattern.search(names))
+
+
+@functools.lru_cache(maxsize=16384)
+def class_matches(pattern: re.Pattern[str], names: str) -> bool:
+    """``pattern.search(names)``, remembered: class and id strings repeat across a page and a site."""
+    return pattern.search(names) is not None
+
 
 # Elements inside the article block whose short text is a field, not body (class or id).
 FIELD_ELEMENTS: dict[str, re.Pattern[str]] = {
