@@ -48,6 +48,7 @@ from parknews.extract.dates import (
 )
 from parknews.extract.index import TreeIndex
 from parknews.extract.page import HtmlElement, Page, collapse, text_of
+from parknews.extract.rules import class_matches
 from parknews.items import Byline
 
 _AUTHOR_ROLES = ("reporters", "correspondents", "photographers")
@@ -81,6 +82,9 @@ _JSONLD_TYPES: frozenset[str] = frozenset(
 # <div id="zuozhe">, <em class="writer">; editor and source elements are credits of other kinds.
 _AUTHOR_CLASS = re.compile(r"author|writer|zuozhe|byline|reporter|jizhe|\bzz\b", re.I)
 _EDITOR_CLASS = re.compile(r"editor|bianji|zbj|\bzrbj\b", re.I)
+_CREDIT_CLASS = re.compile(f"{_AUTHOR_CLASS.pattern}|{_EDITOR_CLASS.pattern}", re.I)
+# Elements with a class or an id, in document order.
+_NAMED = etree.XPath("descendant-or-self::*[@class or @id]")
 
 # A credit label somewhere in a short text: worth parsing.
 _LABEL_HINT = re.compile(r"作者|记者|通讯员|撰稿|撰文|执笔|文\s*[/／|丨:：]|摄影|编辑|责编")
@@ -401,9 +405,9 @@ def _label_candidates(ctx: _Context) -> list[HtmlElement]:
     """
     # a label, its span, its line, the line's cell
     picked = ctx.tree.holders(_label_piece, levels=4, within_root=True)
-    for el in ctx.elements:
+    for el in _NAMED(ctx.root):
         names = f"{el.get('class') or ''} {el.get('id') or ''}"
-        if names.strip() and (_AUTHOR_CLASS.search(names) or _EDITOR_CLASS.search(names)):
+        if class_matches(_CREDIT_CLASS, names):
             picked.add(el)
     return ctx.tree.in_order(picked)
 
@@ -511,13 +515,13 @@ def _posted_candidates(ctx: _Context) -> list[HtmlElement]:
     """Elements that may hold a "posted by" line, in document order: those around a text piece
     with a hint, up to where their text grows longer than a line (reading units never
     outnumber characters)."""
-    lengths = ctx.tree.lengths
+    position, total = ctx.tree.position, ctx.tree.total
     picked: set[HtmlElement] = set()
     for text, holder in ctx.tree.pieces:
         if not _POSTED_PIECE.search(text):
             continue
         el: HtmlElement | None = holder
-        while el is not None and el not in picked and el in lengths and lengths[el].total <= 200:
+        while el is not None and el not in picked and el in position and total[position[el]] <= 200:
             picked.add(el)
             el = el.getparent()
     return ctx.tree.in_order(picked)

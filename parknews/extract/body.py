@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from parknews.extract.index import BLOCK_TAGS, Lengths, TreeIndex, text_length
+from parknews.extract.index import BLOCK_TAGS, TreeIndex, text_length
 from parknews.extract.page import HtmlElement, collapse, text_of
 from parknews.extract.rules import CAPTION_CLASSES
 from parknews.items import Link
@@ -96,14 +96,17 @@ def _unlikely(el: HtmlElement, cache: dict[HtmlElement, bool]) -> bool:
 _PARAGRAPH_TAGS = frozenset(("p", "pre", "td", "div", "section", "article", "font", "span", "blockquote"))
 
 
-def _score_tree(body: HtmlElement, lengths: dict[HtmlElement, Lengths]) -> dict[HtmlElement, float]:
+def _score_tree(index: TreeIndex) -> dict[HtmlElement, float]:
     """Each paragraph-like element adds its score to its parent (whole) and grandparent (half)."""
     scores: dict[HtmlElement, float] = {}
-    for el, m in lengths.items():
-        if el.tag not in _PARAGRAPH_TAGS:
+    elements = index.elements
+    for i in range(len(elements) - 1, -1, -1):
+        el = elements[i]
+        tag = el.tag
+        if tag not in _PARAGRAPH_TAGS:
             continue
-        own = el.tag not in ("p", "pre")
-        units, punct = (m.inline, m.inline_punct) if own else (m.total, m.total_punct)
+        own = tag not in ("p", "pre")
+        units, punct = (index.inline[i], index.inline_punct[i]) if own else (index.total[i], index.total_punct[i])
         if units < 20:
             continue
         score = 1 + punct + min(units / 50, 6)
@@ -114,7 +117,7 @@ def _score_tree(body: HtmlElement, lengths: dict[HtmlElement, Lengths]) -> dict[
         grand = parent.getparent()
         if grand is not None:
             scores[grand] = scores.get(grand, 0.0) + score / 2
-        if own and el.tag in ("div", "section", "article", "td"):
+        if own and tag in ("div", "section", "article", "td"):
             # A <br>-separated text container (DedeCMS) is its own candidate too.
             scores[el] = scores.get(el, 0.0) + score
     return scores
@@ -128,12 +131,12 @@ def find_content_root(tree: HtmlElement, index: TreeIndex | None = None) -> Html
     """
     if index is None:
         index = TreeIndex(tree)
-    lengths = index.lengths
-    scores = _score_tree(index.root, lengths)
+    scores = _score_tree(index)
+    position, total, linked = index.position, index.total, index.linked
 
     def density(el: HtmlElement) -> float:
-        m = lengths.get(el)
-        return min(1.0, m.linked / m.total) if m is not None and m.total else 1.0
+        i = position.get(el)
+        return min(1.0, linked[i] / total[i]) if i is not None and total[i] else 1.0
 
     best: HtmlElement | None = None
     best_score = 0.0
@@ -155,11 +158,11 @@ def find_content_root(tree: HtmlElement, index: TreeIndex | None = None) -> Html
             best, best_score = el, final
     if best is None:
         return None
-    best_len = lengths[best].total
+    best_len = total[position[best]]
     node = best
     while node.getparent() is not None and node.getparent().tag not in ("body", "html"):
         parent = node.getparent()
-        if lengths[parent].total > best_len * 1.03 + 5:
+        if total[position[parent]] > best_len * 1.03 + 5:
             break
         node = parent
     return _widen_to_siblings(node, scores.get(best, 0.0), scores)

@@ -445,10 +445,10 @@ def _find_anchor(index: TreeIndex, reference: str) -> int | None:
         # A text that states the title is at most 2 x its length + 10 characters, and every
         # reading unit is at least one character: longer elements need not be read.
         longest = 2 * len(reference) + 10
-        lengths = index.lengths
+        total = index.total
         matching = []
         for i, el in enumerate(elements):
-            if tags[i] in _SKIP_TAGS or len(el) > 8 or not 0 < lengths[el].total <= longest:
+            if tags[i] in _SKIP_TAGS or len(el) > 8 or not 0 < total[i] <= longest:
                 continue
             text = collapse(text_of(el))
             if _matches_title(text, reference) and not any(_is_chrome(a) for a in (el, *el.iterancestors())):

@@ -49,22 +49,6 @@ def punct_count(text: str) -> int:
     return len(_PUNCT.findall(text))
 
 
-class Lengths:
-    """Reading lengths of one element."""
-
-    __slots__ = ("total", "linked", "inline", "inline_punct", "total_punct")
-
-    def __init__(self, units: int, punct: int) -> None:
-        self.total = units
-        """Reading units of all its text."""
-        self.linked = 0
-        """Reading units inside links."""
-        self.inline = units
-        """Units of its own text: its text, its inline children's, its children's tails."""
-        self.inline_punct = punct
-        self.total_punct = punct
-
-
 # Elements that start a new block of text (their text is not part of the parent's own text).
 BLOCK_TAGS = frozenset(
     "p div h1 h2 h3 h4 h5 h6 li ul ol dl dt dd table tbody thead tfoot tr td th blockquote "
@@ -78,10 +62,20 @@ class TreeIndex:
     def __init__(self, tree: HtmlElement) -> None:
         body = tree.find("body")
         self.root: HtmlElement = body if body is not None else tree
-        self.elements: list[HtmlElement] = list(self.root.iter(etree.Element))
+        elements = self.elements = list(self.root.iter(etree.Element))
         """Every element under (and including) the root, in document order."""
-        self.position: dict[HtmlElement, int] = {el: i for i, el in enumerate(self.elements)}
-        self.lengths: dict[HtmlElement, Lengths] = {}
+        position = self.position = {el: i for i, el in enumerate(elements)}
+        self.parents: list[int] = [position.get(el.getparent(), -1) for el in elements]
+        """Position of each element's parent (-1 for the root)."""
+        # Reading lengths by position; "inline" counts an element's own text: its text, its
+        # inline children's and its children's tails (a <br>-separated text block's text).
+        n = len(elements)
+        self.total: list[int] = [0] * n
+        self.total_punct: list[int] = [0] * n
+        self.linked: list[int] = [0] * n
+        """Reading units inside links."""
+        self.inline: list[int] = [0] * n
+        self.inline_punct: list[int] = [0] * n
         self.pieces: list[tuple[str, HtmlElement]] = []
         """Every text and tail that is not blank, with the element that holds it (a tail's
         parent), in no particular order."""
@@ -90,35 +84,41 @@ class TreeIndex:
         self._measure()
 
     def _measure(self) -> None:
-        lengths = self.lengths
-        pieces = self.pieces
-        for el in reversed(self.elements):
+        """Children before parents: each text node is read once, and each element's lengths
+        are added to its parent's."""
+        elements, parents, pieces = self.elements, self.parents, self.pieces
+        total, total_punct, linked = self.total, self.total_punct, self.linked
+        inline, inline_punct = self.inline, self.inline_punct
+        for i in range(len(elements) - 1, -1, -1):
+            el = elements[i]
             text = el.text
             if text and not text.isspace():
                 pieces.append((text, el))
-                m = Lengths(text_length(text), punct_count(text))
-            else:
-                m = Lengths(0, 0)
-            for child in el:
-                c = lengths.get(child)
-                if c is not None:
-                    m.total += c.total
-                    m.total_punct += c.total_punct
-                    m.linked += c.linked
-                    if child.tag not in BLOCK_TAGS:
-                        m.inline += c.total
-                        m.inline_punct += c.total_punct
-                tail = child.tail
-                if tail and not tail.isspace():
-                    pieces.append((tail, el))
-                    units, punct = text_length(tail), punct_count(tail)
-                    m.total += units
-                    m.total_punct += punct
-                    m.inline += units
-                    m.inline_punct += punct
-            if el.tag == "a":
-                m.linked = m.total
-            lengths[el] = m
+                units, punct = text_length(text), punct_count(text)
+                total[i] += units
+                total_punct[i] += punct
+                inline[i] += units
+                inline_punct[i] += punct
+            tag = el.tag
+            if tag == "a":
+                linked[i] = total[i]
+            j = parents[i]
+            if j < 0:
+                continue
+            total[j] += total[i]
+            total_punct[j] += total_punct[i]
+            linked[j] += linked[i]
+            if tag not in BLOCK_TAGS:
+                inline[j] += total[i]
+                inline_punct[j] += total_punct[i]
+            tail = el.tail
+            if tail and not tail.isspace():
+                pieces.append((tail, elements[j]))
+                units, punct = text_length(tail), punct_count(tail)
+                total[j] += units
+                total_punct[j] += punct
+                inline[j] += units
+                inline_punct[j] += punct
 
     def holders(self, wanted: Callable[[str], object], *, levels: int, within_root: bool = False) -> set[HtmlElement]:
         """Elements around the text pieces for which ``wanted(text)`` is true: each piece's
