@@ -240,7 +240,10 @@ def _title(page: Page, title_el: HtmlElement | None) -> str | None:
     return None
 
 
-_CRUMB_NAMES = re.compile(r"breadcrumb|crumb|position|location|weizhi|local|path|dqwz|(^|\s)place(\s|$)", re.I)
+_CRUMB_NAMES = rules.ClassWords(
+    "crumb|position|location|weizhi|local|path|dqwz|place",
+    r"breadcrumb|crumb|position|location|weizhi|local|path|dqwz|(^|\s)place(\s|$)",
+)
 _CRUMB_LEADS = ("当前位置", "您的位置", "您现在的位置", "你的位置", "所在位置", "现在位置")
 
 
@@ -312,7 +315,7 @@ def _related_links(page: Page, site: SiteRules) -> list[Link]:
         pattern = rules.CONTAINER_RULES["related"][0]
         for el in tree.iter("div", "ul", "section", "dl", "aside"):
             names = f"{el.get('class', '')} {el.get('id', '')}"
-            if names.strip() and rules.class_matches(pattern, names):
+            if names.strip() and pattern.search(names):
                 containers.append(el)
     links = []
     for container in containers:
@@ -378,10 +381,10 @@ def _take_field_elements(root: HtmlElement, removed: list[Removal]) -> tuple[Byl
         if el is root or el.getparent() is None:
             continue
         names = f"{el.get('class', '')} {el.get('id', '')}"
-        if not names.strip() or rules.class_matches(rules.FIELD_ELEMENT_SKIP, names):
+        if not names.strip() or rules.FIELD_ELEMENT_SKIP.search(names):
             continue
         for field_name, pattern in rules.FIELD_ELEMENTS.items():
-            if not rules.class_matches(pattern, names):
+            if not pattern.search(names):
                 continue
             text = collapse(text_of(el))
             if not text or len(text) > 40:

@@ -48,7 +48,7 @@ from parknews.extract.dates import (
 )
 from parknews.extract.index import TreeIndex
 from parknews.extract.page import HtmlElement, Page, collapse, text_of
-from parknews.extract.rules import class_matches
+from parknews.extract.rules import ClassWords
 from parknews.items import Byline
 
 _AUTHOR_ROLES = ("reporters", "correspondents", "photographers")
@@ -80,9 +80,12 @@ _JSONLD_TYPES: frozenset[str] = frozenset(
 
 # class/id words of elements that hold the author (or a labelled credit): <span class="author">,
 # <div id="zuozhe">, <em class="writer">; editor and source elements are credits of other kinds.
-_AUTHOR_CLASS = re.compile(r"author|writer|zuozhe|byline|reporter|jizhe|\bzz\b", re.I)
-_EDITOR_CLASS = re.compile(r"editor|bianji|zbj|\bzrbj\b", re.I)
-_CREDIT_CLASS = re.compile(f"{_AUTHOR_CLASS.pattern}|{_EDITOR_CLASS.pattern}", re.I)
+_AUTHOR_CLASS = ClassWords("author|writer|zuozhe|byline|reporter|jizhe|zz", r"author|writer|zuozhe|byline|reporter|jizhe|\bzz\b")
+_EDITOR_CLASS = ClassWords("editor|bianji|zbj|zrbj", r"editor|bianji|zbj|\bzrbj\b")
+_CREDIT_CLASS = ClassWords(
+    "author|writer|zuozhe|byline|reporter|jizhe|zz|editor|bianji|zbj|zrbj",
+    r"author|writer|zuozhe|byline|reporter|jizhe|\bzz\b|editor|bianji|zbj|\bzrbj\b",
+)
 # Elements with a class or an id, in document order.
 _NAMED = etree.XPath("descendant-or-self::*[@class or @id]")
 
@@ -407,7 +410,7 @@ def _label_candidates(ctx: _Context) -> list[HtmlElement]:
     picked = ctx.tree.holders(_label_piece, levels=4, within_root=True)
     for el in _NAMED(ctx.root):
         names = f"{el.get('class') or ''} {el.get('id') or ''}"
-        if class_matches(_CREDIT_CLASS, names):
+        if _CREDIT_CLASS.search(names):
             picked.add(el)
     return ctx.tree.in_order(picked)
 

@@ -13,20 +13,18 @@ from dataclasses import dataclass, field
 
 from parknews.extract.index import BLOCK_TAGS, TreeIndex, text_length
 from parknews.extract.page import HtmlElement, collapse, text_of
-from parknews.extract.rules import CAPTION_CLASSES
+from parknews.extract.rules import CAPTION_CLASSES, ClassWords
 from parknews.items import Link
 
 HEADING_TAGS = frozenset("h1 h2 h3 h4 h5 h6".split())
 _PUNCT = re.compile(r"[，。、；：！？,;!?]")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-_POSITIVE = re.compile(
-    r"article|content|post|entry|text|body|detail|main|story|news|zoom|con_|neirong|zhengwen|wenzhang|TRS_Editor|Custom_UnionStyle",
-    re.I,
+_POSITIVE = ClassWords(
+    "article|content|post|entry|text|body|detail|main|story|news|zoom|con_|neirong|zhengwen|wenzhang|TRS_Editor|Custom_UnionStyle"
 )
-_NEGATIVE = re.compile(
-    r"comment|sidebar|side|footer|foot|header|nav|menu|related|relate|recommend|share|ad-|ads|banner|"
-    r"widget|copyright|tag|hot|list|link|login|qrcode|promo|sponsor|breadcrumb|crumb|pagination|pager|popup|modal",
-    re.I,
+_NEGATIVE = ClassWords(
+    "comment|sidebar|side|footer|foot|header|nav|menu|related|relate|recommend|share|ad-|ads|banner|"
+    "widget|copyright|tag|hot|list|link|login|qrcode|promo|sponsor|breadcrumb|crumb|pagination|pager|popup|modal"
 )
 
 
@@ -77,7 +75,7 @@ def _paragraph_score(text: str) -> float:
     return 1 + len(_PUNCT.findall(text)) + min(length / 50, 6)
 
 
-_UNLIKELY = re.compile(r"comment|sidebar|footer|related|share|widget|disqus|respond|pinglun|recommend|tuijian", re.I)
+_UNLIKELY = ClassWords("comment|sidebar|footer|related|share|widget|disqus|respond|pinglun|recommend|tuijian")
 
 
 def _unlikely(el: HtmlElement, cache: dict[HtmlElement, bool]) -> bool:

@@ -13,6 +13,7 @@ from lxml import etree
 
 from parknews.extract.index import TreeIndex
 from parknews.extract.page import Page, collapse, text_of
+from parknews.extract.rules import ClassWords
 
 _YEARS = range(1990, 2101)
 
@@ -150,8 +151,8 @@ _LABEL_RUN = re.compile(r"[\u4e00-\u9fff]+$")
 _PUBLISH, _GENERIC, _PLAIN, _UPDATE = 0, 1, 2, 3
 
 # class/id of elements that hold the date: <span class="time">, <em id="publish_time">, <div class="fbsj">.
-_DATE_CLASS = re.compile(r"date|time|publish|pubtime|fbsj|fbrq|riqi|shijian", re.I)
-_UPDATE_CLASS = re.compile(r"update|modif", re.I)
+_DATE_CLASS = ClassWords("date|time|publish|pubtime|fbsj|fbrq|riqi|shijian")
+_UPDATE_CLASS = ClassWords("update|modif")
 # class/id words of page chrome whose dates are never the article's: sidebars, related and hot
 # lists, footers. ("header" and "top" are left out: article headers hold the real date.)
 _CHROME_WORDS: frozenset[str] = frozenset(

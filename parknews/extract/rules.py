@@ -32,6 +32,35 @@ def _r(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.I)
 
 
+class ClassWords:
+    """A test of an element's "class id" string: does it contain one of these words (any case)?
+
+    With ``pattern``, the words are only a hint that every match of the pattern contains, and
+    the pattern decides. Plain substring tests on the lower-cased string cost a fraction of a
+    case-insensitive regex alternation, and most strings contain none of the words.
+    """
+
+    __slots__ = ("words", "pattern")
+
+    def __init__(self, words: str, pattern: str | None = None) -> None:
+        self.words = tuple(w.lower() for w in words.split("|"))
+        self.pattern = re.compile(pattern, re.I) if pattern else None
+
+    def search(self, names: str) -> bool:
+        low = names.lower()
+        for word in self.words:
+            if word in low:
+                return self.pattern is None or self.pattern.search(names) is not None
+        return False
+
+
+def _token(words: str) -> ClassWords:
+    """One of the words as a whole token of the class string ("share", "post-share", "share_box";
+    not "shared"). ``words`` is a regex alternation; "-?" and "s?" mark optional parts."""
+    hints = "|".join(max(re.split(r"[-_s]\?", w), key=len) for w in words.split("|"))
+    return ClassWords(hints, rf"(^|[\s_-])({words})([\s_-]|$)")
+
+
 # Elements removed from the whole page before anything else looks at it.
 DROP_TAGS = (
     "script", "style", "noscript", "iframe", "button", "input", "select",
@@ -40,19 +69,19 @@ DROP_TAGS = (
 
 # Containers removed by their class or id (matched as a regex against "class id").
 # Entry: name -> (pattern, where it came from).
-CONTAINER_RULES: dict[str, tuple[re.Pattern[str], str]] = {
+CONTAINER_RULES: dict[str, tuple[ClassWords, str]] = {
     # rent.sh.cn Z-BlogPHP theme: share box, QR box, copyright, 本文链接, prev/next, related
-    "share": (_r(r"(^|[\s_-])(share|bdshare|bdsharebuttonbox|social|jiathis|fenxiang)([\s_-]|$)"), "rent.sh.cn share box; Baidu share widget"),
-    "qrcode": (_r(r"(^|[\s_-])(qr|qrcode|ewm|erweima|wxcode|weixin-code)([\s_-]|$)"), "rent.sh.cn 扫一扫 box"),
-    "copyright": (_r(r"(^|[\s_-])(copyright|article-copyright|banquan|statement|disclaimer)([\s_-]|$)"), "rent.sh.cn 版权声明 box"),
-    "permalink": (_r(r"(^|[\s_-])(article-link|permalink|post-link|benwen)([\s_-]|$)"), "rent.sh.cn 本文链接 line"),
-    "prev_next": (_r(r"(^|[\s_-])(post-nav|prev-next|prevnext|nav-links|pre_next|shangxia|article-nav|post-navigation)([\s_-]|$)"), "Z-BlogPHP / WordPress 上一篇 下一篇"),
-    "related": (_r(r"(^|[\s_-])(related|relate|xiangguan|xgwz|tuijian|recommend|yarpp|hot-?list|latest|rel-post)([\s_-]|$)"), "相关文章 lists on Z-BlogPHP, WordPress (YARPP), DedeCMS"),
-    "comments": (_r(r"(^|[\s_-])(comments?|comment-list|respond|pinglun|reply|discuss)([\s_-]|$)"), "WordPress / Z-BlogPHP comment threads"),
-    "ads": (_r(r"(^|[\s_-])(ad|ads|advert|adsbygoogle|guanggao|gg|zb-ad|banner-ad|sponsor)([\s_-]|$)"), "rent.sh.cn contact ad plugin; generic ad slots"),
-    "tags": (_r(r"(^|[\s_-])(tags?|tagcloud|post-tags|article-tags|biaoqian|keywords?)([\s_-]|$)"), "标签 lines under WordPress / Z-BlogPHP posts"),
-    "print_close": (_r(r"(^|[\s_-])(print|dayin|close-window|fontsize|font-size|zoom)([\s_-]|$)"), "government portals 【打印本页】【关闭窗口】【字体：大 中 小】"),
-    "nav": (_r(r"(^|[\s_-])(nav|navbar|menu|breadcrumbs?|crumbs?|position|location|weizhi|topbar|header|footer|foot|sidebar|side|aside|widget)([\s_-]|$)"), "site chrome on every template"),
+    "share": (_token(r"share|bdshare|bdsharebuttonbox|social|jiathis|fenxiang"), "rent.sh.cn share box; Baidu share widget"),
+    "qrcode": (_token(r"qr|qrcode|ewm|erweima|wxcode|weixin-code"), "rent.sh.cn 扫一扫 box"),
+    "copyright": (_token(r"copyright|article-copyright|banquan|statement|disclaimer"), "rent.sh.cn 版权声明 box"),
+    "permalink": (_token(r"article-link|permalink|post-link|benwen"), "rent.sh.cn 本文链接 line"),
+    "prev_next": (_token(r"post-nav|prev-next|prevnext|nav-links|pre_next|shangxia|article-nav|post-navigation"), "Z-BlogPHP / WordPress 上一篇 下一篇"),
+    "related": (_token(r"related|relate|xiangguan|xgwz|tuijian|recommend|yarpp|hot-?list|latest|rel-post"), "相关文章 lists on Z-BlogPHP, WordPress (YARPP), DedeCMS"),
+    "comments": (_token(r"comments?|comment-list|respond|pinglun|reply|discuss"), "WordPress / Z-BlogPHP comment threads"),
+    "ads": (_token(r"ad|ads|advert|adsbygoogle|guanggao|gg|zb-ad|banner-ad|sponsor"), "rent.sh.cn contact ad plugin; generic ad slots"),
+    "tags": (_token(r"tags?|tagcloud|post-tags|article-tags|biaoqian|keywords?"), "标签 lines under WordPress / Z-BlogPHP posts"),
+    "print_close": (_token(r"print|dayin|close-window|fontsize|font-size|zoom"), "government portals 【打印本页】【关闭窗口】【字体：大 中 小】"),
+    "nav": (_token(r"nav|navbar|menu|breadcrumbs?|crumbs?|position|location|weizhi|topbar|header|footer|foot|sidebar|side|aside|widget"), "site chrome on every template"),
 }
 
 
@@ -65,19 +94,13 @@ def container_rules_for(names: str) -> tuple[str, ...]:
     return tuple(name for name, (pattern, _origin) in CONTAINER_RULES.items() if pattern.search(names))
 
 
-@functools.lru_cache(maxsize=16384)
-def class_matches(pattern: re.Pattern[str], names: str) -> bool:
-    """``pattern.search(names)``, remembered: class and id strings repeat across a page and a site."""
-    return pattern.search(names) is not None
-
-
 # Elements inside the article block whose short text is a field, not body (class or id).
-FIELD_ELEMENTS: dict[str, re.Pattern[str]] = {
+FIELD_ELEMENTS: dict[str, ClassWords] = {
     # WeChat article header copied with the text: <span class="rich_media_meta_text">李蕾</span>;
     # CMS author spans (<span class="author">作者：X</span>)
-    "reporters": _r(r"rich_media_meta_text|(^|[\s_-])(author|writer|zuozhe)([\s_-]|$)"),
+    "reporters": ClassWords("rich_media_meta_text|author|writer|zuozhe", r"rich_media_meta_text|(^|[\s_-])(author|writer|zuozhe)([\s_-]|$)"),
     # WeChat account name (<a id="js_name">), CMS source spans (<span class="source">来源：X</span>)
-    "source": _r(r"rich_media_meta_nickname|js_name|(^|[\s_-])(source|laiyuan|copyfrom)([\s_-]|$)"),
+    "source": ClassWords("rich_media_meta_nickname|js_name|source|laiyuan|copyfrom", r"rich_media_meta_nickname|js_name|(^|[\s_-])(source|laiyuan|copyfrom)([\s_-]|$)"),
 }
 
 # ASP.NET pages wrap the whole body in one <form>, so forms are dropped only when small
@@ -86,7 +109,7 @@ FIELD_ELEMENTS: dict[str, re.Pattern[str]] = {
 # Elements that FIELD_ELEMENTS would match but that hold something else: the WeChat header
 # marks its date and IP location with the same class as its author (<em id="publish_time"
 # class="rich_media_meta_text">, <em id="js_ip_wording_wrp" class="rich_media_meta_text">).
-FIELD_ELEMENT_SKIP = _r(r"time|date|ip_wording|publish|js_ip")
+FIELD_ELEMENT_SKIP = ClassWords("time|date|ip_wording|publish|js_ip")
 
 # Source values that name no source.
 NO_SOURCE = {"未知", "不详", "本站", "本网", "网络", "互联网", "佚名", "原创", "admin"}
@@ -175,7 +198,7 @@ BREADCRUMB_SKIP = {"首页", "主页", "网站首页", "首頁", "主頁", "網�
                    "正文", "正文内容", "當前位置", "当前位置", "您的位置", "内容"}
 
 # Class or id of elements that hold an image caption or photo credit (treated like <figcaption>).
-CAPTION_CLASSES = _r(r"(^|[\s_-])(caption|captions|figcaption|wp-caption-text|photo-?credit|image-?credit|img-?credit|"
-                     r"pic_?txt|pictext|pic-?text|img_?desc|img-?desc|imgtxt|photo-?desc|tpms|tuzhu)([\s_-]|$)")
+CAPTION_CLASSES = _token(r"caption|captions|figcaption|wp-caption-text|photo-?credit|image-?credit|img-?credit|"
+                     r"pic_?txt|pictext|pic-?text|img_?desc|img-?desc|imgtxt|photo-?desc|tpms|tuzhu")
 
 ATTACHMENT_EXT = _r(r"\.(pdf|docx?|xlsx?|pptx?|wps|zip|rar|7z|txt|csv)(\?|#|$)")
