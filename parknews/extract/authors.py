@@ -132,6 +132,8 @@ _HEADER_WORDS: frozenset[str] = frozenset(
         "图文", "史料", "程序", "单位", "包括", "成果", "江南", "黄金", "金融", "石油", "龙头", "和谐", "路线",
     }
 )
+# The marks of Chinese sentence text (dates._SENTENCE): a page without any has no text start.
+_SENTENCE_MARKS = ("，", "。", "！", "？", "；")
 # How many short lines before the article text form its header (title, author, subtitle).
 _HEADER_LINES = 5
 # How many lines back a "Name：title" headline may be, to vouch for a pen name ("茉莉").
@@ -538,6 +540,9 @@ def _name_line(ctx: _Context) -> Byline:
     the article text are read, a name line must not be a link or follow a picture (a portrait's
     caption), and each name must look like one: a common surname, or the pen name the headline
     opens with ("茉莉：我是怎样卷入八九民运的")."""
+    html = ctx.page.html
+    if html is not None and not any(mark in html for mark in _SENTENCE_MARKS):
+        return Byline()  # no Chinese sentence anywhere: no text start to look above
     start = _text_start(ctx)
     if start is None:
         return Byline()
