@@ -443,13 +443,14 @@ def _find_anchor(index: TreeIndex, reference: str) -> int | None:
     elements = index.elements
     tags = [el.tag for el in elements]
     if reference:
-        # A text that states the title is at most 2 x its length + 10 characters, and every
-        # reading unit is at least one character: longer elements need not be read.
-        longest = 2 * len(reference) + 10
-        total = index.total
+        # A text that states the title (_matches_title) is 0.6 to 1/0.6 times as long as it;
+        # an element's reading units are at most its text's length, its characters at least:
+        # elements outside those bounds need not be read.
+        longest, shortest = len(reference) / 0.6 + 1, 0.6 * len(reference) - 1
+        total, chars = index.total, index.chars
         matching = []
         for i, el in enumerate(elements):
-            if tags[i] in _SKIP_TAGS or len(el) > 8 or not 0 < total[i] <= longest:
+            if tags[i] in _SKIP_TAGS or len(el) > 8 or not 0 < total[i] <= longest or chars[i] < shortest:
                 continue
             text = collapse(text_of(el))
             if _matches_title(text, reference) and not any(_is_chrome(a) for a in (el, *el.iterancestors())):

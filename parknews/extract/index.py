@@ -76,6 +76,9 @@ class TreeIndex:
         """Reading units inside links."""
         self.inline: list[int] = [0] * n
         self.inline_punct: list[int] = [0] * n
+        self.chars: list[int] = [0] * n
+        """Characters of all its text as written (whitespace included): at least the length of
+        the text with whitespace collapsed, as reading units are at most that."""
         self.pieces: list[tuple[str, HtmlElement]] = []
         """Every text and tail that is not blank, with the element that holds it (a tail's
         parent), in no particular order."""
@@ -88,10 +91,12 @@ class TreeIndex:
         are added to its parent's."""
         elements, parents, pieces = self.elements, self.parents, self.pieces
         total, total_punct, linked = self.total, self.total_punct, self.linked
-        inline, inline_punct = self.inline, self.inline_punct
+        inline, inline_punct, chars = self.inline, self.inline_punct, self.chars
         for i in range(len(elements) - 1, -1, -1):
             el = elements[i]
             text = el.text
+            if text:
+                chars[i] += len(text)
             if text and not text.isspace():
                 pieces.append((text, el))
                 units, punct = text_length(text), punct_count(text)
@@ -106,12 +111,15 @@ class TreeIndex:
             if j < 0:
                 continue
             total[j] += total[i]
+            chars[j] += chars[i]
             total_punct[j] += total_punct[i]
             linked[j] += linked[i]
             if tag not in BLOCK_TAGS:
                 inline[j] += total[i]
                 inline_punct[j] += total_punct[i]
             tail = el.tail
+            if tail:
+                chars[j] += len(tail)
             if tail and not tail.isspace():
                 pieces.append((tail, elements[j]))
                 units, punct = text_length(tail), punct_count(tail)
