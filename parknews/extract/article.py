@@ -166,10 +166,10 @@ def extract_article(
 
 
 def _strip_page(tree: HtmlElement) -> None:
-    """Remove scripts, styles, widgets, comments and hidden elements, keeping the text around them."""
-    # lxml's C-level strippers; with_tail=False keeps the text that follows a removed element.
+    """Remove scripts, styles, widgets and hidden elements, keeping the text around them
+    (the parser has dropped comments already)."""
+    # lxml's C-level stripper; with_tail=False keeps the text that follows a removed element.
     etree.strip_elements(tree, *rules.DROP_TAGS, with_tail=False)
-    etree.strip_tags(tree, etree.Comment, etree.ProcessingInstruction)
     for el in tree.xpath("//*[@hidden or contains(@style, 'none') or contains(@style, 'hidden')]"):
         if is_hidden(el):
             drop_element(el)

@@ -668,16 +668,21 @@ class PageClues:
 # 方正 (Founder) newspaper CMSes leave each article's record in a comment after the text:
 # <!--enpproperty <articleid>1</articleid><date>2022-02-13 00:00:00:0</date><author>张三</author>…-->
 _ENP = re.compile(r"enpproperty")
+_ENP_COMMENT = re.compile(r"<!--(?P<record>\s*enpproperty.*?)-->", re.S)
 _ENP_FIELD = re.compile(r"<(?P<key>date|author)>(?P<value>[^<]*)</(?P=key)>", re.I)
 
 
 def collect_clues(page: Page, *, tz: str = "+08:00") -> PageClues:
-    """Dates and authors from the page's comments (CMS records), read before stripping."""
+    """Dates and authors from the page's comments (CMS records), read before stripping.
+
+    The records are read from the page source when the Page has it (the parser may drop
+    comments), else from the comments in the tree."""
     clues = PageClues()
-    for node in page.tree.iter(etree.Comment):
-        text = node.text or ""
-        if not _ENP.search(text):
-            continue
+    if page.html is not None:
+        records = [m["record"] for m in _ENP_COMMENT.finditer(page.html)] if "enpproperty" in page.html else []
+    else:
+        records = [node.text or "" for node in page.tree.iter(etree.Comment) if _ENP.search(node.text or "")]
+    for text in records:
         for m in _ENP_FIELD.finditer(text):
             value = collapse(m["value"])
             if not value:

@@ -13,7 +13,9 @@ from lxml import etree
 #: The parsed tree's element type. A plain lxml HTML parser, not lxml.html's: lxml.html looks up
 #: a Python class for every element touched, which cost more than a tenth of extraction time.
 HtmlElement = etree._Element
-_PARSER = etree.HTMLParser(remove_blank_text=False, remove_comments=False, no_network=True)
+# Comments and processing instructions are dropped while parsing (their text never shows; the
+# CMS records some pages keep in comments are read from the source, see dates.collect_clues).
+_PARSER = etree.HTMLParser(remove_blank_text=False, remove_comments=True, remove_pis=True, no_network=True)
 _STRING = etree.XPath("string()")
 
 
@@ -81,24 +83,31 @@ def parse_page(text: str, url: str) -> Page:
     if tree is None:
         raise ValueError("unparseable HTML: document is empty")
     page = Page(url=url, tree=tree, base=url, html=text)
-    base = tree.find(".//base")
+    # One walk over the tree for the tags the Page reads (the first of each kind wins).
+    base = title = canonical = None
+    for el in tree.iter("meta", "script", "link", "base", "title"):
+        tag = el.tag
+        if tag == "meta":
+            key = (el.get("name") or el.get("property") or el.get("itemprop") or el.get("http-equiv") or "").strip().lower()
+            content = el.get("content")
+            if key and content is not None and key not in page.meta:
+                page.meta[key] = content.strip()
+        elif tag == "script":
+            if el.text and (el.get("type") or "").lower() == "application/ld+json":
+                page.jsonld.extend(_flatten_jsonld(el.text))
+        elif tag == "link":
+            if canonical is None and el.get("href") and "canonical" in (el.get("rel") or "").lower().split():
+                canonical = el.get("href")
+        elif tag == "base":
+            base = base if base is not None else el
+        elif title is None:
+            title = el
     if base is not None and base.get("href"):
         page.base = page.absolute(base.get("href")) or url
-    for el in tree.iter("meta"):
-        key = (el.get("name") or el.get("property") or el.get("itemprop") or el.get("http-equiv") or "").strip().lower()
-        content = el.get("content")
-        if key and content is not None and key not in page.meta:
-            page.meta[key] = content.strip()
-    for el in tree.iter("script"):
-        if (el.get("type") or "").lower() == "application/ld+json" and el.text:
-            page.jsonld.extend(_flatten_jsonld(el.text))
-    title = tree.find(".//title")
     page.title_tag = collapse(text_of(title)) if title is not None else None
     page.lang = tree.get("lang") or tree.get("xml:lang")
-    for el in tree.iter("link"):
-        if "canonical" in (el.get("rel") or "").lower().split() and el.get("href"):
-            page.canonical = page.absolute(el.get("href"))
-            break
+    if canonical is not None:
+        page.canonical = page.absolute(canonical)
     return page
 
 
