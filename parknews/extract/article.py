@@ -85,7 +85,7 @@ def extract_article(
     else:
         text, encoding = body, None
     try:
-        page = parse_page(text, url)
+        page = parse_page(text, url, utf8=body if encoding == "utf-8" and isinstance(body, bytes) else None)
     except ValueError as exc:
         raise ExtractionError("parse", str(exc)) from exc
     article = Article(url=url, encoding=encoding, canonical_url=page.canonical)
@@ -598,13 +598,16 @@ def _drop_repeated_lead(paragraphs: list[Block], removed: list[Removal]) -> list
 def _page_source(page: Page) -> str | None:
     """The publishing outlet or account named by meta tags or the page header, if any."""
     candidates = [page.meta.get(key) for key in rules.SOURCE_META]
-    if page.html is None or any(hint in page.html for hint in rules.SOURCE_ELEMENT_HINTS):
-        for selector in rules.SOURCE_ELEMENTS:
-            candidates += [text_of(el) for el in _css(selector)(page.tree)[:1]]
-    for value in map(collapse, candidates):
-        if value and len(value) <= 30 and not value.startswith(("http", "www.")):
-            return value
-    return None
+    found = next(filter(None, map(_source_value, candidates)), None)
+    if found is None and (page.html is None or any(hint in page.html for hint in rules.SOURCE_ELEMENT_HINTS)):
+        elements = [text_of(el) for selector in rules.SOURCE_ELEMENTS for el in _css(selector)(page.tree)[:1]]
+        found = next(filter(None, map(_source_value, elements)), None)
+    return found
+
+
+def _source_value(value: str | None) -> str | None:
+    value = collapse(value)
+    return value if value and len(value) <= 30 and not value.startswith(("http", "www.")) else None
 
 
 def _photographers(caps: list) -> Byline:  # type: ignore[type-arg]

@@ -86,8 +86,6 @@ _CREDIT_CLASS = ClassWords(
     "author|writer|zuozhe|byline|reporter|jizhe|zz|editor|bianji|zbj|zrbj",
     r"author|writer|zuozhe|byline|reporter|jizhe|\bzz\b|editor|bianji|zbj|\bzrbj\b",
 )
-# Elements with a class or an id, in document order.
-_NAMED = etree.XPath("descendant-or-self::*[@class or @id]")
 
 # A credit label somewhere in a short text: worth parsing.
 _LABEL_HINT = re.compile(r"作者|记者|通讯员|撰稿|撰文|执笔|文\s*[/／|丨:：]|摄影|编辑|责编")
@@ -410,10 +408,7 @@ def _label_candidates(ctx: _Context) -> list[HtmlElement]:
     """
     # a label, its span, its line, the line's cell
     picked = ctx.tree.holders(_label_piece, levels=4, within_root=True)
-    for el in _NAMED(ctx.root):
-        names = f"{el.get('class') or ''} {el.get('id') or ''}"
-        if _CREDIT_CLASS.search(names):
-            picked.add(el)
+    picked.update(el for _, el, words in ctx.tree.named() if _CREDIT_CLASS.search(words))
     return ctx.tree.in_order(picked)
 
 

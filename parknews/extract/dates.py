@@ -459,17 +459,15 @@ def _find_anchor(index: TreeIndex, reference: str) -> int | None:
             # Nested wrappers of one headline share its text: the innermost stands for them.
             inner = [i for i in matching if not any(j > i and elements[i] in elements[j].iterancestors() for j in matching)]
             return min(inner, key=lambda i: (tags[i] not in ("h1", "h2", "h3"), i))
-    texts = [collapse(text_of(el)) if tags[i] in ("h1", "h2") or "title" in _class_words(el) else ""
-             for i, el in enumerate(elements)]
+    title_class = [i for i, _, words in index.named() if "title" in words]
+    texts = {i: collapse(text_of(elements[i])) for i, tag in enumerate(tags) if tag in ("h1", "h2")}
+    texts.update((i, collapse(text_of(elements[i]))) for i in title_class if i not in texts)
     h1s = [i for i, t in enumerate(tags) if t == "h1" and texts[i]]
     if h1s:
         return max(h1s, key=lambda i: len(texts[i]))
     # *title* elements: also the box headings of sidebars ("热点新闻"), and on blog pages one
     # per entry. The first that article text follows is the headline; else the longest.
-    titled = [
-        i for i, el in enumerate(elements)
-        if "title" in _class_words(el) and 0 < len(texts[i]) <= 100 and not _DATE_ONLY.match(texts[i])
-    ]
+    titled = [i for i in title_class if 0 < len(texts[i]) <= 100 and not _DATE_ONLY.match(texts[i])]
     for i in titled:
         if _starts_article(elements, i):
             return i
@@ -581,9 +579,8 @@ def _date_candidates(index: TreeIndex) -> list[tuple[int, etree._Element]]:
     """
     # The year, its span, its line, the line's cell.
     picked = index.holders(_YEAR_DIGITS.search, levels=4)
-    for el in index.elements:
-        if el.tag == "time" or (el.get("class") or el.get("id")) and _DATE_CLASS.search(_class_words(el)):
-            picked.add(el)
+    picked.update(el for _, el, words in index.named() if _DATE_CLASS.search(words))
+    picked.update(index.root.iter("time"))
     position = index.position
     return [(position[el], el) for el in index.in_order(picked)]
 

@@ -56,6 +56,9 @@ BLOCK_TAGS = frozenset(
 )
 
 
+_NAMED = etree.XPath("descendant-or-self::*[@class or @id]")
+
+
 class TreeIndex:
     """What one bottom-up walk over ``<body>`` learns (the whole tree when there is no body)."""
 
@@ -84,7 +87,20 @@ class TreeIndex:
         parent), in no particular order."""
         self.anchors: dict[str, int | None] = {}
         """The date finder's headline index, by title reference (computed once per page)."""
+        self._named: list[tuple[int, HtmlElement, str]] | None = None
         self._measure()
+
+    def named(self) -> list[tuple[int, HtmlElement, str]]:
+        """(position, element, "class id" lower-cased) of the elements with a class or an id,
+        in document order: the only elements class-name rules can pick."""
+        if self._named is None:
+            position = self.position
+            self._named = [
+                (position[el], el, f"{el.get('class') or ''} {el.get('id') or ''}".lower())
+                for el in _NAMED(self.root)
+                if el in position
+            ]
+        return self._named
 
     def _measure(self) -> None:
         """Children before parents: each text node is read once, and each element's lengths

@@ -120,7 +120,7 @@ SOURCE_META = ("contentsource", "source", "mediaid", "article:source", "og:artic
 # Elements anywhere on the page that name the publishing account: the WeChat header (<a id="js_name">).
 SOURCE_ELEMENTS = ("#js_name", ".rich_media_meta_nickname", ".profile_nickname")
 # Substrings of the page source without which those elements cannot be there (skips a tree scan).
-SOURCE_ELEMENT_HINTS = ("js_name", "rich_media_meta_nickname", "profile_nickname")
+SOURCE_ELEMENT_HINTS = ("js_name", "_nickname")
 
 # Traditional forms of the characters in byline, caption, source and date labels, mapped
 # one to one onto simplified ones (lengths unchanged), so one set of patterns reads both
