@@ -85,7 +85,10 @@ def extract_article(
     else:
         text, encoding = body, None
     try:
-        page = parse_page(text, url, utf8=body if encoding == "utf-8" and isinstance(body, bytes) else None)
+        raw = body if isinstance(body, bytes) and encoding and not encoding.startswith(("utf-16", "utf-32")) else None
+        # Bytes that decoded as UTF-8 without a replacement character are valid UTF-8.
+        utf8 = raw if encoding == "utf-8" and "\ufffd" not in text else None
+        page = parse_page(text, url, utf8=utf8, raw=raw)
     except ValueError as exc:
         raise ExtractionError("parse", str(exc)) from exc
     article = Article(url=url, encoding=encoding, canonical_url=page.canonical)
@@ -599,7 +602,7 @@ def _page_source(page: Page) -> str | None:
     """The publishing outlet or account named by meta tags or the page header, if any."""
     candidates = [page.meta.get(key) for key in rules.SOURCE_META]
     found = next(filter(None, map(_source_value, candidates)), None)
-    if found is None and (page.html is None or any(hint in page.html for hint in rules.SOURCE_ELEMENT_HINTS)):
+    if found is None and any(page.mentions(hint) for hint in rules.SOURCE_ELEMENT_HINTS):
         elements = [text_of(el) for selector in rules.SOURCE_ELEMENTS for el in _css(selector)(page.tree)[:1]]
         found = next(filter(None, map(_source_value, elements)), None)
     return found

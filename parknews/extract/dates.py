@@ -676,7 +676,7 @@ def collect_clues(page: Page, *, tz: str = "+08:00") -> PageClues:
     comments), else from the comments in the tree."""
     clues = PageClues()
     if page.html is not None:
-        records = [m["record"] for m in _ENP_COMMENT.finditer(page.html)] if "enpproperty" in page.html else []
+        records = [m["record"] for m in _ENP_COMMENT.finditer(page.html)] if page.mentions("enpproperty") else []
     else:
         records = [node.text or "" for node in page.tree.iter(etree.Comment) if _ENP.search(node.text or "")]
     for text in records:

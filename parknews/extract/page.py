@@ -60,6 +60,15 @@ class Page:
     """Base URL for relative links: ``<base href>`` resolved against url, else url."""
     html: str | None = None
     """The decoded source, for cheap substring tests before a tree scan."""
+    raw: bytes | None = None
+    """The undecoded source when its encoding keeps ASCII as ASCII (UTF-8, GBK, Big5…)."""
+
+    def mentions(self, word: str) -> bool:
+        """Whether the source contains ``word`` (ASCII); True when the source is unknown.
+        Searched in the bytes when the Page has them: several times faster than in a str."""
+        if self.raw is not None:
+            return word.encode("ascii") in self.raw
+        return self.html is None or word in self.html
 
     def absolute(self, href: str | None) -> str | None:
         """An href resolved against the page's base URL (None for empty or unusable ones)."""
@@ -76,9 +85,10 @@ class Page:
             return None
 
 
-def parse_page(text: str, url: str, *, utf8: bytes | None = None) -> Page:
+def parse_page(text: str, url: str, *, utf8: bytes | None = None, raw: bytes | None = None) -> Page:
     """Build a Page from decoded HTML text; ``utf8``, when given, is the same document as the
-    UTF-8 bytes it was decoded from (parsed instead of the text: same tree, less work)."""
+    UTF-8 bytes it was decoded from (parsed instead of the text: same tree, less work), ``raw``
+    the bytes it was decoded from when their encoding keeps ASCII as ASCII."""
     if utf8 is None:
         # lxml refuses str input that carries an XML encoding declaration.
         text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
@@ -93,7 +103,7 @@ def parse_page(text: str, url: str, *, utf8: bytes | None = None) -> Page:
         raise ValueError(f"unparseable HTML: {exc}") from exc
     if tree is None:
         raise ValueError("unparseable HTML: document is empty")
-    page = Page(url=url, tree=tree, base=url, html=text)
+    page = Page(url=url, tree=tree, base=url, html=text, raw=raw if raw is not None else utf8)
     # One walk over the tree for the tags the Page reads (the first of each kind wins).
     base = title = canonical = None
     for el in tree.iter("meta", "script", "link", "base", "title"):
