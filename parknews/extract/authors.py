@@ -89,6 +89,8 @@ _CREDIT_CLASS = ClassWords(
 
 # A credit label somewhere in a short text: worth parsing.
 _LABEL_HINT = re.compile(r"作者|记者|通讯员|撰稿|撰文|执笔|文\s*[/／|丨:：]|摄影|编辑|责编")
+# A text piece worth a look: a label, or a bracket (the "[ 黄宇 ] 来源：" info lines).
+_LABEL_PIECE = re.compile(f"{_LABEL_HINT.pattern}|[【\\[]")
 
 # Sentence punctuation: a text holding it is article text, not an info line.
 _SENTENCE_END = re.compile(r"[。！？!?]|，.*，")
@@ -110,7 +112,7 @@ _POSTED: tuple[re.Pattern[str], ...] = (
 
 _POSTED_HINT = re.compile(r"发表|发布于|发帖|张贴|[Bb]y\s|博主|楼主")
 # The same hint in one text piece ("by" may end a piece: "<b>By</b> <a>X</a>").
-_POSTED_PIECE = re.compile(r"发表|发布于|发帖|张贴|[Bb]y(?:\s|$)|博主|楼主")
+_POSTED_PIECE = re.compile(r"发表|发布于|发帖|张贴|[Bb]y(?:\s|\0|$)|博主|楼主")
 
 # An info line of the "日期 [ 作者 ] 来源：[ 报名 ]" kind (portal templates): the bracketed
 # name right before 来源.
@@ -407,13 +409,9 @@ def _label_candidates(ctx: _Context) -> list[HtmlElement]:
     Reading every element's full text costs O(elements x depth); the labels are rare.
     """
     # a label, its span, its line, the line's cell
-    picked = ctx.tree.holders(_label_piece, levels=4, within_root=True)
+    picked = ctx.tree.holders(_LABEL_PIECE, levels=4, within_root=True)
     picked.update(el for _, el, words in ctx.tree.named() if _CREDIT_CLASS.search(words))
     return ctx.tree.in_order(picked)
-
-
-def _label_piece(text: str) -> bool:
-    return bool(_LABEL_HINT.search(text)) or "【" in text or "[" in text
 
 
 def _scan_labelled(ctx: _Context) -> list[tuple[tuple[int, int], Byline]]:
@@ -517,9 +515,7 @@ def _posted_candidates(ctx: _Context) -> list[HtmlElement]:
     outnumber characters)."""
     position, total = ctx.tree.position, ctx.tree.total
     picked: set[HtmlElement] = set()
-    for text, holder in ctx.tree.pieces:
-        if not _POSTED_PIECE.search(text):
-            continue
+    for _text, holder in ctx.tree.holding(_POSTED_PIECE):
         el: HtmlElement | None = holder
         while el is not None and el not in picked and el in position and total[position[el]] <= 200:
             picked.add(el)

@@ -578,7 +578,7 @@ def _date_candidates(index: TreeIndex) -> list[tuple[int, etree._Element]]:
     Reading every element's full text costs O(elements x depth); dates sit in few places.
     """
     # The year, its span, its line, the line's cell.
-    picked = index.holders(_YEAR_DIGITS.search, levels=4)
+    picked = index.holders(_YEAR_DIGITS, levels=4)
     picked.update(el for _, el, words in index.named() if _DATE_CLASS.search(words))
     picked.update(index.root.iter("time"))
     position = index.position

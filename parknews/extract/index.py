@@ -12,8 +12,9 @@ until the tree is changed again: it holds no way to notice edits.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
-from collections.abc import Callable
 
 from lxml import etree
 
@@ -88,6 +89,8 @@ class TreeIndex:
         self.anchors: dict[str, int | None] = {}
         """The date finder's headline index, by title reference (computed once per page)."""
         self._named: list[tuple[int, HtmlElement, str]] | None = None
+        self._joined: str | None = None
+        self._starts: list[int] = []
         self._measure()
 
     def named(self) -> list[tuple[int, HtmlElement, str]]:
@@ -144,15 +147,31 @@ class TreeIndex:
                 inline[j] += units
                 inline_punct[j] += punct
 
-    def holders(self, wanted: Callable[[str], object], *, levels: int, within_root: bool = False) -> set[HtmlElement]:
-        """Elements around the text pieces for which ``wanted(text)`` is true: each piece's
-        holder and its ancestors, ``levels`` elements in all (a value, its span, its line, the
-        line's cell). ``within_root`` stops below the root."""
+    def holding(self, pattern: re.Pattern[str]) -> list[tuple[str, HtmlElement]]:
+        """The pieces in which ``pattern`` matches. One regex scan over all the text joined with
+        NUL separators (a pattern must not match across one), not a call per piece."""
+        if self._joined is None:
+            self._joined = "\0".join(text for text, _ in self.pieces)
+            self._starts = list(itertools.accumulate((len(text) + 1 for text, _ in self.pieces), initial=0))
+        found: list[tuple[str, HtmlElement]] = []
+        starts, pieces = self._starts, self.pieces
+        next_piece = 0  # the first piece not yet taken: one match per piece is enough
+        pos = 0
+        while (m := pattern.search(self._joined, pos)) is not None:
+            k = bisect.bisect_right(starts, m.start()) - 1
+            if k >= next_piece:
+                found.append(pieces[k])
+            next_piece = k + 1
+            pos = starts[k + 1] if k + 1 < len(starts) else len(self._joined)
+        return found
+
+    def holders(self, pattern: re.Pattern[str], *, levels: int, within_root: bool = False) -> set[HtmlElement]:
+        """Elements around the text pieces in which ``pattern`` matches (see :meth:`holding`):
+        each piece's holder and its ancestors, ``levels`` elements in all (a value, its span,
+        its line, the line's cell). ``within_root`` stops below the root."""
         picked: set[HtmlElement] = set()
         root = self.root
-        for text, holder in self.pieces:
-            if not wanted(text):
-                continue
+        for _text, holder in self.holding(pattern):
             el: HtmlElement | None = holder
             for _ in range(levels):
                 if el is None or (within_root and el is root):
