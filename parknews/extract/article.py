@@ -100,7 +100,7 @@ def extract_article(
 
     title_el = _find_title_element(page, site)
     article.title = _title(page, title_el)
-    article.category = _category(page.tree, site)
+    article.category = _category(page.tree, site, index)
     info_lines = [simplify_labels(line) for line in _info_lines(page.tree, title_el, site)]
     # Dates are read before the article block is cleaned: the cleaning removes the info line.
     published = None
@@ -114,7 +114,7 @@ def extract_article(
     page_source = _page_source(page)
     # Read before the block is cleaned: cleaning drops the headline, info line and author elements.
     page_byline = find_authors(page, title_el, info_lines, clues=clues, index=index)
-    article.related_links = _related_links(page, site)
+    article.related_links = _related_links(page, site, index)
     article.attachments = _attachments(page)
 
     root = _select_first(page.tree, site.body)
@@ -248,14 +248,25 @@ _CRUMB_NAMES = rules.ClassWords(
     r"breadcrumb|crumb|position|location|weizhi|local|path|dqwz|(^|\s)place(\s|$)",
 )
 _CRUMB_LEADS = ("当前位置", "您的位置", "您现在的位置", "你的位置", "所在位置", "现在位置")
+# A text piece that starts with one of them.
+_CRUMB_LEAD = re.compile(r"(?:(?<=\0)|^)\s*(?:" + "|".join(_CRUMB_LEADS) + ")")
+_CRUMB_TAGS = frozenset(("div", "nav", "p", "span", "ol", "ul", "td"))
 
 
-def _category(tree: HtmlElement, site: SiteRules) -> str | None:
+def _category(tree: HtmlElement, site: SiteRules, index: TreeIndex) -> str | None:
     el = _select_first(tree, site.category)
     if el is None:
-        for cand in tree.iter("div", "nav", "p", "span", "ol", "ul", "td"):
+        # The breadcrumb box: a crumb class name, or a "当前位置" label at the start of its text
+        # (or of its first child's). Candidates come from the index; the test below decides.
+        candidates = {e for _, e, words in index.named() if _CRUMB_NAMES.search(words)}
+        for _text, holder in index.holding(_CRUMB_LEAD):
+            candidates.add(holder)
+            if holder.getparent() is not None:
+                candidates.add(holder.getparent())
+        for cand in index.in_order(candidates):
+            if cand.tag not in _CRUMB_TAGS:
+                continue
             names = f"{cand.get('class', '')} {cand.get('id', '')}"
-            # Cheap tests first: the class name, or the label in the element's own leading text.
             lead = (cand.text or "").strip() or (cand[0].text or "" if len(cand) and isinstance(cand[0].tag, str) else "").strip()
             if not ((names.strip() and _CRUMB_NAMES.search(names)) or lead.startswith(_CRUMB_LEADS)):
                 continue
@@ -306,7 +317,10 @@ def _spaced_text(el: HtmlElement) -> str:
     return collapse(" ".join(t for t in el.itertext()))
 
 
-def _related_links(page: Page, site: SiteRules) -> list[Link]:
+_RELATED_TAGS = frozenset(("div", "ul", "section", "dl", "aside"))
+
+
+def _related_links(page: Page, site: SiteRules, index: TreeIndex) -> list[Link]:
     tree = page.tree
     containers: list[HtmlElement] = []
     for sel in site.related:
@@ -316,10 +330,7 @@ def _related_links(page: Page, site: SiteRules) -> list[Link]:
             continue
     if not containers:
         pattern = rules.CONTAINER_RULES["related"][0]
-        for el in tree.iter("div", "ul", "section", "dl", "aside"):
-            names = f"{el.get('class', '')} {el.get('id', '')}"
-            if names.strip() and pattern.search(names):
-                containers.append(el)
+        containers = [el for _, el, words in index.named() if el.tag in _RELATED_TAGS and pattern.search(words)]
     links = []
     for container in containers:
         for a in container.iter("a"):
@@ -667,6 +678,8 @@ _NOT_CJK = re.compile(r"[^\u3400-\u9fff]+")
 
 def _language(body: str, lang: str | None) -> str | None:
     sample = body[:3000]  # the language of the first paragraphs is the language of the article
+    if not _CJK.search(sample):
+        return (lang or "").split("-")[0].lower() or None
     # Counted by deleting runs of the other characters (one step per run, not per character).
     letters = len(_NOT_LETTERS.sub("", sample))
     if letters and len(_NOT_CJK.sub("", sample)) / letters > 0.3:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Iterator
 
 # GB2312 and GBK are subsets of GB18030; decoding as GB18030 accepts the characters
 # real "gb2312" pages use anyway (they are mostly GBK in practice).
@@ -63,6 +64,15 @@ def header_charset(content_type: str | None) -> str | None:
     return match.group(1) if match else None
 
 
+def _candidates(body: bytes, content_type: str | None) -> Iterator[str | None]:
+    """Charset labels to try, in order; the declarations are read only when UTF-8 fails."""
+    yield "utf-8"
+    yield meta_charset(body)
+    yield header_charset(content_type)
+    yield "gb18030"
+    yield "big5"
+
+
 def decode_html(
     body: bytes, *, content_type: str | None = None, override: str | None = None
 ) -> tuple[str, str]:
@@ -84,9 +94,8 @@ def decode_html(
     for bom, codec in _BOMS:
         if body.startswith(bom):
             return body[len(bom) :].decode(codec, "replace"), codec
-    candidates = ["utf-8", meta_charset(body), header_charset(content_type), "gb18030", "big5"]
     tried: list[str] = []
-    for label in candidates:
+    for label in _candidates(body, content_type):
         codec = normalize_encoding(label)
         if codec is None or codec in tried:
             continue
