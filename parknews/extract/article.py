@@ -57,8 +57,16 @@ class SiteRules:
     """Force this encoding instead of detecting it."""
 
 
-# Elements with a class or an id, in document order (the only ones class rules can match).
-_NAMED = etree.XPath("descendant-or-self::*[@class or @id]")
+def _named(root: HtmlElement) -> list[tuple[HtmlElement, str]]:
+    """(element, "class id") of root and its descendants with a class or an id, in document
+    order: the only elements class rules can match (a Python loop beats an XPath here)."""
+    out = []
+    for el in root.iter(etree.Element):
+        cls, ident = el.get("class"), el.get("id")
+        if cls or ident:
+            out.append((el, f"{cls or ''} {ident or ''}"))
+    return out
+
 
 _TITLE_SPLIT = re.compile(r"\s*(?:[-_|–—]|::|\s-\s)\s*")
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -391,10 +399,9 @@ def _take_field_elements(root: HtmlElement, removed: list[Removal]) -> tuple[Byl
     """Author/source elements inside the article block (WeChat header, CMS spans) become fields."""
     parts: list[Byline] = []
     source = None
-    for el in _NAMED(root):
+    for el, names in _named(root):
         if el is root or el.getparent() is None:
             continue
-        names = f"{el.get('class', '')} {el.get('id', '')}"
         if not names.strip() or rules.FIELD_ELEMENT_SKIP.search(names):
             continue
         for field_name, pattern in rules.FIELD_ELEMENTS.items():
@@ -429,10 +436,10 @@ def _drop_chrome(root: HtmlElement, site: SiteRules, removed: list[Removal]) -> 
             removed.append(Removal(rule=f"chrome.{el.tag}", text=_short(el)))
             drop_element(el)
     root_length = max(text_length(text_of(root)), 1)
-    for el in _NAMED(root):
+    for el, names in _named(root):
         if el is root or el.getparent() is None:
             continue
-        names = f"{el.get('class', '')} {el.get('id', '')}".strip()
+        names = names.strip()
         if not names:
             continue
         for name in rules.container_rules_for(names):
