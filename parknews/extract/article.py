@@ -181,10 +181,17 @@ def _strip_page(tree: HtmlElement) -> None:
     (the parser has dropped comments already)."""
     # lxml's C-level stripper; with_tail=False keeps the text that follows a removed element.
     etree.strip_elements(tree, *rules.DROP_TAGS, with_tail=False)
-    for el in tree.xpath("//*[@hidden or contains(@style, 'none') or contains(@style, 'hidden')]"):
+    hidden, forms = [], []
+    for el in tree.iter(etree.Element):  # one walk for both (faster than an XPath and an iter)
+        style = el.get("style")
+        if (style and ("none" in style or "hidden" in style)) or el.get("hidden") is not None:
+            hidden.append(el)
+        if el.tag == "form":
+            forms.append(el)
+    for el in hidden:
         if is_hidden(el):
             drop_element(el)
-    for form in list(tree.iter("form")):
+    for form in forms:
         if text_length(text_of(form)) < 200:
             drop_element(form)
 
