@@ -73,6 +73,16 @@ _DATE_PATTERNS: tuple[re.Pattern[str], ...] = (
     ),
 )
 
+# What each of _DATE_PATTERNS cannot match without (cheap tests that skip most of the scans).
+_ASCII_LETTER = re.compile(r"[A-Za-z]")
+_PATTERN_NEEDS: tuple[Callable[[str], bool], ...] = (
+    lambda text: "-" in text and ":" in text,  # 2024-10-12T14:35
+    lambda text: "-" in text or "/" in text or "." in text,  # 2024-10-12, 2024/10/12, 2024.10.12
+    lambda text: "/" in text,  # 9/17/2004
+    lambda text: _ASCII_LETTER.search(text) is not None,  # Sep 10, 2005
+    lambda text: "年" in text,  # 2024年10月12日
+)
+
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 # Dates in URL paths, a last resort (the path holds the publish day on most Chinese CMSes).
@@ -265,8 +275,9 @@ def _from_match(m: re.Match[str], text: str, tz: str) -> tuple[str, str] | None:
 def _iter_dates(text: str, tz: str) -> Iterator[_Found]:
     """Every valid date(time) in text, left to right (the longest reading at each start)."""
     matches: list[re.Match[str]] = []
-    for pattern in _DATE_PATTERNS:
-        matches.extend(pattern.finditer(text))
+    for pattern, needed in zip(_DATE_PATTERNS, _PATTERN_NEEDS, strict=True):
+        if needed(text):
+            matches.extend(pattern.finditer(text))
     matches.sort(key=lambda m: (m.start(), -(m.end() - m.start())))
     taken = -1
     for m in matches:
@@ -598,6 +609,7 @@ def _tree_candidates(page: Page, tz: str, index: TreeIndex) -> list[tuple[tuple[
     below, above = _header_zone(elements, anchor), _zone_above(elements, anchor)
     out: list[tuple[tuple[int, ...], _Found]] = []
     dated_lists: dict[etree._Element, bool] = {}
+    chrome: dict[etree._Element, bool] = {}  # the candidates share most of their ancestors
     for i, el in _date_candidates(index):
         tag = el.tag.lower()
         if tag in _SKIP_TAGS:
@@ -609,9 +621,11 @@ def _tree_candidates(page: Page, tz: str, index: TreeIndex) -> list[tuple[tuple[
             if parsed:
                 found.append(_Found(parsed[0], parsed[1], 0, _PLAIN))
         if not found:
+            if index.chars[i] > _MAX_TEXT * 3:
+                continue  # a container: its info line is scanned as a smaller element
             content = text_of(el)
-            if len(content) > _MAX_TEXT * 3 or not _YEAR_DIGITS.search(content):
-                continue  # a container (its info line is scanned as a smaller element), or no date
+            if not _YEAR_DIGITS.search(content):
+                continue  # no year, no date
             text = _element_text(el, skip_chrome=True)
             if not text or len(text) > _MAX_TEXT or not any(c.isdigit() for c in text):
                 continue
@@ -629,7 +643,7 @@ def _tree_candidates(page: Page, tz: str, index: TreeIndex) -> list[tuple[tuple[
         if not found:
             continue
         lineage = [a for a in (el, *el.iterancestors()) if a not in anchor_ancestors]
-        if any(_is_chrome(a) for a in lineage):
+        if any(chrome[a] if a in chrome else chrome.setdefault(a, _is_chrome(a)) for a in lineage):
             continue
         if _in_dated_list(lineage, tz, dated_lists):
             continue
