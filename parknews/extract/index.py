@@ -22,6 +22,8 @@ from parknews.extract.page import HtmlElement
 
 # Reading units: each CJK character counts one, each word of other scripts counts one.
 _READING_UNITS = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]|[^\W\u3400-\u9fff\uf900-\ufaff]+")
+_NOT_CJK = re.compile(r"[^\u3400-\u9fff\uf900-\ufaff]+")
+_CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 _PUNCT = re.compile(r"[，。、；：！？,;!?]")
 # ASCII bytes that are word characters (letters, digits, "_") stay; every other byte becomes a
 # space, so the words of an ASCII text are its split() pieces.
@@ -38,7 +40,12 @@ def text_length(text: str) -> int:
             if ch in text:
                 text = text.replace(ch, " ")
         if not text.isascii():
-            return len(_READING_UNITS.findall(text))
+            # Long Chinese text: its characters counted by deleting everything else, then the
+            # words between them (findall would make a str object per character).
+            cjk = len(_NOT_CJK.sub("", text)) if len(text) >= 64 else 0
+            if not cjk:
+                return len(_READING_UNITS.findall(text))
+            return cjk + text_length(_CJK_RUN.sub(" ", text))
     # The same count as the regex for ASCII text, without a str object per word.
     return len(text.encode().translate(_ASCII_WORDS).split())
 
