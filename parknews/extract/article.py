@@ -584,7 +584,8 @@ def _apply_line_rules(blocks: list[Block], removed: list[Removal]) -> list[Block
         if b.kind == "img":
             kept.append(b)
             continue
-        rule = next((r for r in rules.LINE_RULES if len(b.text) <= r.max_len and r.pattern.search(b.text)), None)
+        lowered = b.text.lower()
+        rule = next((r for r in rules.LINE_RULES if r.matches(b.text, lowered)), None)
         if rule is None:
             if _mostly_links(b):
                 removed.append(Removal(rule="density.links", text=b.text[:200]))

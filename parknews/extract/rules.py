@@ -26,6 +26,17 @@ class LineRule:
     action: Action = "drop"
     max_len: int = 200
     """Only paragraphs up to this many characters can match (guards real text)."""
+    needs: tuple[str, ...] = ()
+    """Lower-case words one of which every match contains: a substring test that skips the
+    regex for most paragraphs (tests/test_rules.py checks each against its pattern)."""
+
+    def matches(self, text: str, lowered: str) -> bool:
+        """Whether the rule takes the paragraph ``text`` (``lowered`` is ``text.lower()``)."""
+        if len(text) > self.max_len:
+            return False
+        if self.needs and not any(word in lowered for word in self.needs):
+            return False
+        return self.pattern.search(text) is not None
 
 
 def _r(pattern: str) -> re.Pattern[str]:
@@ -142,31 +153,31 @@ CHROME_TAGS = ("nav", "footer", "aside", "header")
 # Paragraph-level rules. Checked in order; the first that matches wins.
 LINE_RULES: tuple[LineRule, ...] = (
     # --- contact and lead-generation ads (rent.sh.cn 葛毅明 block) ---
-    LineRule("contact.wechat_name", _r(r"^\S{1,10}的?(微信号|微信|企业微信)[:：]?\S{0,20}$"), max_len=30),  # "葛毅明微信号"
-    LineRule("contact.hotline", _r(r"(400|800)[\s-]?\d{3,4}[\s-]?\d{3,4}"), max_len=80),  # "产业招商/厂房土地租售:400 0123 021"
-    LineRule("contact.phone_line", _r(r"(微信|手机|热线|QQ|qq)[^。]{0,12}[:：/]?\s*[\d\s-]{7,}"), max_len=100),  # "或微信/手机:1352..."
-    LineRule("contact.need", _r(r"请(说明|留下|告知)您的(需求|联系方式)"), max_len=120),  # "请说明您的需求、用途、税收..."
+    LineRule("contact.wechat_name", _r(r"^\S{1,10}的?(微信号|微信|企业微信)[:：]?\S{0,20}$"), max_len=30, needs=("微信",)),  # "葛毅明微信号"
+    LineRule("contact.hotline", _r(r"(400|800)[\s-]?\d{3,4}[\s-]?\d{3,4}"), max_len=80, needs=("400", "800")),  # "产业招商/厂房土地租售:400 0123 021"
+    LineRule("contact.phone_line", _r(r"(微信|手机|热线|QQ|qq)[^。]{0,12}[:：/]?\s*[\d\s-]{7,}"), max_len=100, needs=("微信", "手机", "热线", "qq")),  # "或微信/手机:1352..."
+    LineRule("contact.need", _r(r"请(说明|留下|告知)您的(需求|联系方式)"), max_len=120, needs=("请说明", "请留下", "请告知")),  # "请说明您的需求、用途、税收..."
     LineRule("contact.mobile_run", _r(r"^[^。，,]{0,20}1[3-9]\d{9}[^。]{0,20}$"), max_len=60),  # bare mobile numbers
     # --- QR prompts ---
     LineRule("qr.scan", _r(r"^(长按|扫一扫|扫码|扫描|微信扫一扫|用微信扫描)"), max_len=60),  # "扫一扫关注公众号", "长按/扫一扫加…"
-    LineRule("qr.push", _r(r"扫描二维码(推送至手机访问|分享到|关注|阅读)"), max_len=60),  # rent.sh.cn "扫描二维码推送至手机访问。"
+    LineRule("qr.push", _r(r"扫描二维码(推送至手机访问|分享到|关注|阅读)"), max_len=60, needs=("扫描二维码",)),  # rent.sh.cn "扫描二维码推送至手机访问。"
     LineRule("qr.follow", _r(r"^(点击上方|点击蓝字|点击上方蓝字|↑?关注我们|长按识别|识别二维码)"), max_len=60),  # WeChat republications "点击上方蓝字关注我们"
     # --- share widgets ---
     LineRule("share.friends", _r(r"^(分享给朋友|分享到|分享至|一键分享|转发到)[:：]?"), max_len=60),  # rent.sh.cn "分享给朋友:"
     # --- copyright and reprint notices ---
-    LineRule("copyright.notice", _r(r"^[【\[(（]?(版权声明|免责声明|郑重声明|版权所有|特别声明|转载声明)"), max_len=300),  # rent.sh.cn "版权声明:本文由…"
-    LineRule("copyright.reprint", _r(r"(转载请注明|未经(授权|许可).{0,10}(转载|使用)|如有侵权|请联系(我们|本站)删除|本文转载自|声明[:：]本文转载)"), max_len=200),
-    LineRule("copyright.icp", _r(r"(ICP备|ICP证|公网安备|Copyright|©)"), max_len=160),  # footers pulled into content
+    LineRule("copyright.notice", _r(r"^[【\[(（]?(版权声明|免责声明|郑重声明|版权所有|特别声明|转载声明)"), max_len=300, needs=("版权声明", "免责声明", "郑重声明", "版权所有", "特别声明", "转载声明")),  # rent.sh.cn "版权声明:本文由…"
+    LineRule("copyright.reprint", _r(r"(转载请注明|未经(授权|许可).{0,10}(转载|使用)|如有侵权|请联系(我们|本站)删除|本文转载自|声明[:：]本文转载)"), max_len=200, needs=("转载请注明", "未经", "如有侵权", "请联系", "本文转载自", "声明")),
+    LineRule("copyright.icp", _r(r"(ICP备|ICP证|公网安备|Copyright|©)"), max_len=160, needs=("icp", "公网安备", "copyright", "©")),  # footers pulled into content
     # --- permalink ---
     LineRule("permalink.line", _r(r"^(本文链接|本文地址|原文链接|文章链接|本文网址)[:：]"), max_len=200),  # rent.sh.cn "本文链接:http://…"
     # --- prev/next, print/close/font widgets ---
     LineRule("widget.prev_next", _r(r"^(上一篇|下一篇|上一条|下一条|前一篇|后一篇)[:：]?"), max_len=120),
-    LineRule("widget.print_close", _r(r"【?(打印本页|打印本文|关闭窗口|打印此页|收藏本页|返回顶部)】?"), max_len=60),  # gov portals
-    LineRule("widget.font_size", _r(r"【?字[体号][:：]?\s*[大中小]\s*[大中小]?\s*[大中小]?】?"), max_len=40),
+    LineRule("widget.print_close", _r(r"【?(打印本页|打印本文|关闭窗口|打印此页|收藏本页|返回顶部)】?"), max_len=60, needs=("打印本页", "打印本文", "关闭窗口", "打印此页", "收藏本页", "返回顶部")),  # gov portals
+    LineRule("widget.font_size", _r(r"【?字[体号][:：]?\s*[大中小]\s*[大中小]?\s*[大中小]?】?"), max_len=40, needs=("字体", "字号")),
     LineRule("widget.visitor_count", _r(r"^(您是本文)?第\s*\d+\s*(个|位)(阅览|访问|读)者"), max_len=30),  # old portal counters
     LineRule("widget.counters", _r(r"^(阅读|浏览|点击|阅读量|浏览次数|点击次数|点赞|在看|收藏)[:：]?\s*\d*\s*(次)?$"), max_len=30),
     # --- upstream leftovers in republished text ---
-    LineRule("upstream.sohu_medal", _r(r"由内容质量、互动评论、分享传播等多维度分值决定"), max_len=200),  # Sohu author medal
+    LineRule("upstream.sohu_medal", _r(r"由内容质量、互动评论、分享传播等多维度分值决定"), max_len=200, needs=("由内容质量",)),  # Sohu author medal
     LineRule("upstream.sohu_back", _r(r"^返回搜狐[,，]?\s*查看更多"), action="tail", max_len=40),  # Sohu article foot
     LineRule("upstream.end_mark", _r(r"^[-—_=\s]*(END|End|end|完|全文完)[-—_=\s]*$"), action="tail", max_len=20),  # WeChat "END"
     LineRule("upstream.wechat_more", _r(r"^(往期推荐|往期回顾|推荐阅读|相关阅读|延伸阅读|猜你喜欢|精彩推荐|热门推荐|热文推荐|阅读原文)[:：]?$"), action="tail", max_len=20),
