@@ -380,7 +380,10 @@ def match_byline(line: str) -> BylineMatch | None:
     if _NOT_BYLINE.match(line, start):
         found = _match_syndicated(line, start)
     else:
-        found = _match_lead(line, start) or _match_bracketed(line, start) or _match_bare(line, start)
+        found = _match_lead(line, start) or _match_bracketed(line, start)
+        if found is None and len(line) - start <= _MAX_BYLINE + 2:
+            # Bare credits fill the line: a longer one cannot be read as one (below).
+            found = _match_bare(line, start)
     found = found or _match_trailing(line, start)
     if found is None:
         return None
