@@ -442,7 +442,7 @@ def _drop_chrome(root: HtmlElement, site: SiteRules, removed: list[Removal]) -> 
         if el is not root and el.getparent() is not None:
             removed.append(Removal(rule=f"chrome.{el.tag}", text=_short(el)))
             drop_element(el)
-    root_length = max(text_length(text_of(root)), 1)
+    root_length = 0  # measured when a rule first needs it
     for el, names in _named(root):
         if el is root or el.getparent() is None:
             continue
@@ -450,6 +450,7 @@ def _drop_chrome(root: HtmlElement, site: SiteRules, removed: list[Removal]) -> 
         if not names:
             continue
         for name in rules.container_rules_for(names):
+            root_length = root_length or max(text_length(text_of(root)), 1)
             if _looks_like_chrome(el, name, root_length):
                 removed.append(Removal(rule=f"container.{name}", text=_short(el)))
                 drop_element(el)
