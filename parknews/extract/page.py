@@ -15,11 +15,11 @@ from lxml import etree
 HtmlElement = etree._Element
 # Comments and processing instructions are dropped while parsing (their text never shows; the
 # CMS records some pages keep in comments are read from the source, see dates.collect_clues).
-_PARSER = etree.HTMLParser(remove_blank_text=False, remove_comments=True, remove_pis=True, no_network=True)
+# No table of id attributes either (nothing here looks elements up by id).
+_OPTIONS = {"remove_blank_text": False, "remove_comments": True, "remove_pis": True, "no_network": True, "collect_ids": False}
+_PARSER = etree.HTMLParser(**_OPTIONS)
 # The same for UTF-8 bytes: libxml2 reads them as they are, faster than a Python str it must convert.
-_UTF8_PARSER = etree.HTMLParser(
-    remove_blank_text=False, remove_comments=True, remove_pis=True, no_network=True, encoding="utf-8"
-)
+_UTF8_PARSER = etree.HTMLParser(encoding="utf-8", **_OPTIONS)
 _STRING = etree.XPath("string()")
 
 
