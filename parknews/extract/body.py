@@ -233,7 +233,7 @@ def linearize(root: HtmlElement) -> list[Block]:
                 walk(child, figure_img)
             if tag in HEADING_TAGS:
                 flush("h")
-            elif tag == "figcaption" or _is_caption_element(el):
+            elif tag in ("figcaption", "span") or _is_caption_element(el):  # a span here is a caption
                 flush("figcaption", figure_img)
             else:
                 flush()
@@ -253,8 +253,11 @@ def linearize(root: HtmlElement) -> list[Block]:
 
 
 def _is_caption_element(el: HtmlElement) -> bool:
-    names = f"{el.get('class', '')} {el.get('id', '')}"
-    return bool(names.strip()) and bool(CAPTION_CLASSES.search(names)) and len(text_of(el)) < 400
+    cls, ident = el.get("class"), el.get("id")
+    if not (cls or ident):
+        return False
+    names = f"{cls or ''} {ident or ''}"
+    return bool(names.strip()) and CAPTION_CLASSES.search(names) and len(text_of(el)) < 400
 
 
 def drop_element(el: HtmlElement) -> None:
