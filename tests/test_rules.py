@@ -108,3 +108,9 @@ def test_plain_class_words_are_case_blind_substrings():
     assert body._POSITIVE.search("TRS_Editor") and body._POSITIVE.search("trs_editor")
     assert body._NEGATIVE.search("Sidebar-Left") and not body._NEGATIVE.search("entry-content")
     assert dates._DATE_CLASS.search("pubTime") and not dates._DATE_CLASS.search("entry")
+
+
+def test_first_line_rule_is_the_first_rule_that_matches():
+    for line in [*LINES, *(line for lines in MATCHING_LINES.values() for line in lines)]:
+        expected = next((r for r in rules.LINE_RULES if r.matches(line, line.lower())), None)
+        assert rules.first_line_rule(line) is expected, line

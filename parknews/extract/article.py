@@ -585,8 +585,7 @@ def _apply_line_rules(blocks: list[Block], removed: list[Removal]) -> list[Block
         if b.kind == "img":
             kept.append(b)
             continue
-        lowered = b.text.lower()
-        rule = next((r for r in rules.LINE_RULES if r.matches(b.text, lowered)), None)
+        rule = rules.first_line_rule(b.text)
         if rule is None:
             if _mostly_links(b):
                 removed.append(Removal(rule="density.links", text=b.text[:200]))

@@ -34,8 +34,12 @@ class LineRule:
         """Whether the rule takes the paragraph ``text`` (``lowered`` is ``text.lower()``)."""
         if len(text) > self.max_len:
             return False
-        if self.needs and not any(word in lowered for word in self.needs):
-            return False
+        if self.needs:
+            for word in self.needs:
+                if word in lowered:
+                    break
+            else:
+                return False
         return self.pattern.search(text) is not None
 
 
@@ -196,6 +200,30 @@ LINE_RULES: tuple[LineRule, ...] = (
     # --- tags line ---
     LineRule("widget.tags", _r(r"^(标签|Tags|TAG|关键词|关键字)[:：]"), max_len=120),
 )
+
+# Any word some line rule needs: a paragraph with none skips all those rules at once.
+_ANY_NEEDED = re.compile("|".join(sorted({re.escape(w) for r in LINE_RULES for w in r.needs}, key=len, reverse=True)))
+
+
+def first_line_rule(text: str) -> LineRule | None:
+    """The first of LINE_RULES that takes the paragraph ``text`` (same answer as trying each
+    rule's :meth:`LineRule.matches` in order, with one scan for all the needed words)."""
+    length = len(text)
+    lowered = ""
+    hinted: bool | None = None
+    for rule in LINE_RULES:
+        if length > rule.max_len:
+            continue
+        if rule.needs:
+            if hinted is None:
+                lowered = text.lower()
+                hinted = _ANY_NEEDED.search(lowered) is not None
+            if not hinted:
+                continue
+        if rule.matches(text, lowered):
+            return rule
+    return None
+
 
 # Labelled lines that carry a field: the value is kept, the paragraph leaves the body.
 SOURCE_LINE = _r(r"^[【\[(（]?\s*(?:信息)?(?:来源|稿源|出处|文章来源|来源于)\s*[:：]\s*(?P<value>[^\s】\])）|｜]{2,30})")
