@@ -114,3 +114,8 @@ def test_first_line_rule_is_the_first_rule_that_matches():
     for line in [*LINES, *(line for lines in MATCHING_LINES.values() for line in lines)]:
         expected = next((r for r in rules.LINE_RULES if r.matches(line, line.lower())), None)
         assert rules.first_line_rule(line) is expected, line
+
+
+def test_rules_without_needed_words_read_the_start_of_the_paragraph():
+    # first_line_rule matches them all at once at position 0: each must be anchored there.
+    assert all(r.pattern.pattern.startswith("^") for r in rules.LINE_RULES if not r.needs)

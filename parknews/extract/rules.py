@@ -205,12 +205,20 @@ LINE_RULES: tuple[LineRule, ...] = (
 _ANY_NEEDED = re.compile("|".join(sorted({re.escape(w) for r in LINE_RULES for w in r.needs}, key=len, reverse=True)))
 
 
+# The rules without needed words all match at the start of a paragraph: one match for them all.
+# (tests/test_rules.py checks that every rule without needed words is anchored with "^").
+_STARTING = frozenset(r.name for r in LINE_RULES if not r.needs)
+_ANY_STARTING = re.compile("|".join(f"(?:{r.pattern.pattern})" for r in LINE_RULES if r.name in _STARTING), re.I)
+
+
 def first_line_rule(text: str) -> LineRule | None:
     """The first of LINE_RULES that takes the paragraph ``text`` (same answer as trying each
-    rule's :meth:`LineRule.matches` in order, with one scan for all the needed words)."""
+    rule's :meth:`LineRule.matches` in order, with one scan for all the needed words and one
+    match for all the rules that read the paragraph's start)."""
     length = len(text)
     lowered = ""
     hinted: bool | None = None
+    starting: bool | None = None
     for rule in LINE_RULES:
         if length > rule.max_len:
             continue
@@ -219,6 +227,11 @@ def first_line_rule(text: str) -> LineRule | None:
                 lowered = text.lower()
                 hinted = _ANY_NEEDED.search(lowered) is not None
             if not hinted:
+                continue
+        else:
+            if starting is None:
+                starting = _ANY_STARTING.match(text) is not None
+            if not starting:
                 continue
         if rule.matches(text, lowered):
             return rule
