@@ -623,9 +623,15 @@ def _tree_candidates(page: Page, tz: str, index: TreeIndex) -> list[tuple[tuple[
         if not found:
             if index.chars[i] > _MAX_TEXT * 3:
                 continue  # a container: its info line is scanned as a smaller element
-            content = text_of(el)
-            if not _YEAR_DIGITS.search(content):
+            if not _YEAR_DIGITS.search(text_of(el)):
                 continue  # no year, no date
+        # Chrome and lists of other articles are ruled out before any text is scanned.
+        lineage = [a for a in (el, *el.iterancestors()) if a not in anchor_ancestors]
+        if any(chrome[a] if a in chrome else chrome.setdefault(a, _is_chrome(a)) for a in lineage):
+            continue
+        if _in_dated_list(lineage, tz, dated_lists):
+            continue
+        if not found:
             text = _element_text(el, skip_chrome=True)
             if not text or len(text) > _MAX_TEXT or not any(c.isdigit() for c in text):
                 continue
@@ -641,11 +647,6 @@ def _tree_candidates(page: Page, tz: str, index: TreeIndex) -> list[tuple[tuple[
         else:
             weak = False
         if not found:
-            continue
-        lineage = [a for a in (el, *el.iterancestors()) if a not in anchor_ancestors]
-        if any(chrome[a] if a in chrome else chrome.setdefault(a, _is_chrome(a)) for a in lineage):
-            continue
-        if _in_dated_list(lineage, tz, dated_lists):
             continue
         in_list = any(a.tag == "li" for a in lineage)
         update_el = bool(_UPDATE_CLASS.search(_class_words(el)))
