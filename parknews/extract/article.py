@@ -263,8 +263,8 @@ _CRUMB_NAMES = rules.ClassWords(
     r"breadcrumb|crumb|position|location|weizhi|local|path|dqwz|(^|\s)place(\s|$)",
 )
 _CRUMB_LEADS = ("当前位置", "您的位置", "您现在的位置", "你的位置", "所在位置", "现在位置")
-# A text piece that starts with one of them.
-_CRUMB_LEAD = re.compile(r"(?:(?<=\0)|^)\s*(?:" + "|".join(_CRUMB_LEADS) + ")")
+# Pieces holding one of them (the test in _category checks it starts the element's text).
+_CRUMB_LEAD = re.compile("|".join(_CRUMB_LEADS))
 _CRUMB_TAGS = frozenset(("div", "nav", "p", "span", "ol", "ul", "td"))
 
 

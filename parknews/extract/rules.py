@@ -55,13 +55,25 @@ class ClassWords:
     case-insensitive regex alternation, and most strings contain none of the words.
     """
 
-    __slots__ = ("words", "pattern")
+    __slots__ = ("words", "pattern", "_seen")
 
     def __init__(self, words: str, pattern: str | None = None) -> None:
         self.words = tuple(w.lower() for w in words.split("|"))
         self.pattern = re.compile(pattern, re.I) if pattern else None
+        self._seen: dict[str, bool] = {}
+        """Answers by class string: templates repeat theirs on every item of a list and on
+        every page of a site (bounded: cleared when it grows large)."""
 
     def search(self, names: str) -> bool:
+        seen = self._seen.get(names)
+        if seen is not None:
+            return seen
+        if len(self._seen) >= 20_000:
+            self._seen.clear()
+        answer = self._seen[names] = self._test(names)
+        return answer
+
+    def _test(self, names: str) -> bool:
         low = names.lower()
         for word in self.words:
             if word in low:
