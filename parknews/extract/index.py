@@ -15,6 +15,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
+from collections.abc import Callable
 
 from lxml import etree
 
@@ -64,17 +65,35 @@ BLOCK_TAGS = frozenset(
 )
 
 
+def _first(pair: tuple[int, HtmlElement]) -> int:
+    return pair[0]
+
+
 class TreeIndex:
     """What one bottom-up walk over ``<body>`` learns (the whole tree when there is no body)."""
 
     def __init__(self, tree: HtmlElement) -> None:
         body = tree.find("body")
         self.root: HtmlElement = body if body is not None else tree
-        elements = self.elements = list(self.root.iter(etree.Element))
+        elements: list[HtmlElement] = []
+        position: dict[HtmlElement, int] = {}
+        parents: list[int] = []
+        named: list[tuple[int, HtmlElement, str]] = []
+        for i, el in enumerate(self.root.iter(etree.Element)):  # one walk for all four
+            elements.append(el)
+            position[el] = i
+            parents.append(position.get(el.getparent(), -1))  # parents come first
+            cls, ident = el.get("class"), el.get("id")
+            if cls or ident:
+                named.append((i, el, f"{cls or ''} {ident or ''}".lower()))
+        self.elements = elements
         """Every element under (and including) the root, in document order."""
-        position = self.position = {el: i for i, el in enumerate(elements)}
-        self.parents: list[int] = [position.get(el.getparent(), -1) for el in elements]
+        self.position = position
+        self.parents = parents
         """Position of each element's parent (-1 for the root)."""
+        self.named = named
+        """(position, element, "class id" lower-cased) of the elements with a class or an
+        id, in document order: the only elements class-name rules can pick."""
         # Reading lengths by position; "inline" counts an element's own text: its text, its
         # inline children's and its children's tails (a <br>-separated text block's text).
         n = len(elements)
@@ -92,21 +111,21 @@ class TreeIndex:
         parent), in no particular order."""
         self.anchors: dict[str, int | None] = {}
         """The date finder's headline index, by title reference (computed once per page)."""
-        self._named: list[tuple[int, HtmlElement, str]] | None = None
         self._joined: str | None = None
         self._starts: list[int] = []
+        self._by_class: dict[str, list[tuple[int, HtmlElement]]] | None = None
         self._measure()
 
-    def named(self) -> list[tuple[int, HtmlElement, str]]:
-        """(position, element, "class id" lower-cased) of the elements with a class or an id,
-        in document order: the only elements class-name rules can pick."""
-        if self._named is None:
-            named = self._named = []
-            for i, el in enumerate(self.elements):  # a Python loop beats the XPath here
-                cls, ident = el.get("class"), el.get("id")
-                if cls or ident:
-                    named.append((i, el, f"{cls or ''} {ident or ''}".lower()))
-        return self._named
+    def classed(self, test: Callable[[str], bool]) -> list[HtmlElement]:
+        """The elements whose lower-cased "class id" string passes ``test``, in document order.
+        Each distinct string is tested once (templates repeat theirs on every list item)."""
+        if self._by_class is None:
+            self._by_class = {}
+            for i, el, words in self.named:
+                self._by_class.setdefault(words, []).append((i, el))
+        hits = [pair for words, pairs in self._by_class.items() if test(words) for pair in pairs]
+        hits.sort(key=_first)
+        return [el for _, el in hits]
 
     def _measure(self) -> None:
         """Children before parents: each text node is read once, and each element's lengths
