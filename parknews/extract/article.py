@@ -119,7 +119,7 @@ def extract_article(
         published = find_published(page, info_lines, clues=clues, index=index)
     if published:
         article.published_at, article.published_raw = published
-    page_source = _page_source(page)
+    page_source = _page_source(page, index)
     # Read before the block is cleaned: cleaning drops the headline, info line and author elements.
     page_byline = find_authors(page, title_el, info_lines, clues=clues, index=index)
     article.related_links = _related_links(page, site, index)
@@ -624,14 +624,19 @@ def _drop_repeated_lead(paragraphs: list[Block], removed: list[Removal]) -> list
     return paragraphs
 
 
-def _page_source(page: Page) -> str | None:
+def _page_source(page: Page, index: TreeIndex) -> str | None:
     """The publishing outlet or account named by meta tags or the page header, if any."""
     candidates = [page.meta.get(key) for key in rules.SOURCE_META]
     found = next(filter(None, map(_source_value, candidates)), None)
-    if found is None and any(page.mentions(hint) for hint in rules.SOURCE_ELEMENT_HINTS):
+    # The header elements are known by their class or id (cheaper to look for among the page's
+    # class strings than with the selectors).
+    if found is None and index.classed(_SOURCE_HINTS.search):
         elements = [text_of(el) for selector in rules.SOURCE_ELEMENTS for el in _css(selector)(page.tree)[:1]]
         found = next(filter(None, map(_source_value, elements)), None)
     return found
+
+
+_SOURCE_HINTS = rules.ClassWords("|".join(rules.SOURCE_ELEMENT_HINTS))
 
 
 def _source_value(value: str | None) -> str | None:

@@ -146,7 +146,7 @@ NO_SOURCE = {"未知", "不详", "本站", "本网", "网络", "互联网", "佚
 SOURCE_META = ("contentsource", "source", "mediaid", "article:source", "og:article:source")
 # Elements anywhere on the page that name the publishing account: the WeChat header (<a id="js_name">).
 SOURCE_ELEMENTS = ("#js_name", ".rich_media_meta_nickname", ".profile_nickname")
-# Substrings of the page source without which those elements cannot be there (skips a tree scan).
+# Substrings of their class or id without which those elements cannot be there (skips the selectors).
 SOURCE_ELEMENT_HINTS = ("js_name", "_nickname")
 
 # Traditional forms of the characters in byline, caption, source and date labels, mapped
