@@ -273,8 +273,8 @@ def _category(tree: HtmlElement, site: SiteRules, index: TreeIndex) -> str | Non
     if el is None:
         # The breadcrumb box: a crumb class name, or a "当前位置" label at the start of its text
         # (or of its first child's). Candidates come from the index; the test below decides.
-        candidates = set(index.classed(_CRUMB_NAMES.search))
-        for _text, holder in index.holding(_CRUMB_LEAD):
+        candidates = set(index.classed_elements(_CRUMB_NAMES.search))
+        for holder in index.holding(_CRUMB_LEAD):
             candidates.add(holder)
             if holder.getparent() is not None:
                 candidates.add(holder.getparent())
@@ -345,7 +345,7 @@ def _related_links(page: Page, site: SiteRules, index: TreeIndex) -> list[Link]:
             continue
     if not containers:
         pattern = rules.CONTAINER_RULES["related"][0]
-        containers = [el for el in index.classed(pattern.search) if el.tag in _RELATED_TAGS]
+        containers = [el for el in index.classed_elements(pattern.search) if el.tag in _RELATED_TAGS]
     links = []
     for container in containers:
         for a in container.iter("a"):

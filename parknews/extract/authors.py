@@ -410,7 +410,7 @@ def _label_candidates(ctx: _Context) -> list[HtmlElement]:
     """
     # a label, its span, its line, the line's cell
     picked = ctx.tree.holders(_LABEL_PIECE, levels=4, within_root=True)
-    picked.update(ctx.tree.classed(_CREDIT_CLASS.search))
+    picked.update(ctx.tree.classed_elements(_CREDIT_CLASS.search))
     return ctx.tree.in_order(picked)
 
 
@@ -515,7 +515,7 @@ def _posted_candidates(ctx: _Context) -> list[HtmlElement]:
     outnumber characters)."""
     position, total = ctx.tree.position, ctx.tree.total
     picked: set[HtmlElement] = set()
-    for _text, holder in ctx.tree.holding(_POSTED_PIECE):
+    for holder in ctx.tree.holding(_POSTED_PIECE):
         el: HtmlElement | None = holder
         while el is not None and el not in picked and el in position and total[position[el]] <= 200:
             picked.add(el)

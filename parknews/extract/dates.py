@@ -470,7 +470,7 @@ def _find_anchor(index: TreeIndex, reference: str) -> int | None:
             # Nested wrappers of one headline share its text: the innermost stands for them.
             inner = [i for i in matching if not any(j > i and elements[i] in elements[j].iterancestors() for j in matching)]
             return min(inner, key=lambda i: (tags[i] not in ("h1", "h2", "h3"), i))
-    title_class = [i for i, _, words in index.named if "title" in words]
+    title_class = index.classed(_has_title)
     texts = {i: collapse(text_of(elements[i])) for i, tag in enumerate(tags) if tag in ("h1", "h2")}
     texts.update((i, collapse(text_of(elements[i]))) for i in title_class if i not in texts)
     h1s = [i for i, t in enumerate(tags) if t == "h1" and texts[i]]
@@ -486,6 +486,10 @@ def _find_anchor(index: TreeIndex, reference: str) -> int | None:
         return max(titled, key=lambda i: len(texts[i]))
     h2s = [i for i, t in enumerate(tags) if t == "h2" and texts[i]]
     return max(h2s, key=lambda i: len(texts[i])) if h2s else None
+
+
+def _has_title(words: str) -> bool:
+    return "title" in words
 
 
 def _starts_article(elements: list[etree._Element], i: int) -> bool:
@@ -590,7 +594,7 @@ def _date_candidates(index: TreeIndex) -> list[tuple[int, etree._Element]]:
     """
     # The year, its span, its line, the line's cell.
     picked = index.holders(_YEAR_DIGITS, levels=4)
-    picked.update(index.classed(_DATE_CLASS.search))
+    picked.update(index.classed_elements(_DATE_CLASS.search))
     picked.update(index.root.iter("time"))
     position = index.position
     return [(position[el], el) for el in index.in_order(picked)]

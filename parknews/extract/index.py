@@ -65,35 +65,37 @@ BLOCK_TAGS = frozenset(
 )
 
 
-def _first(pair: tuple[int, HtmlElement]) -> int:
-    return pair[0]
-
-
 class TreeIndex:
     """What one bottom-up walk over ``<body>`` learns (the whole tree when there is no body)."""
 
     def __init__(self, tree: HtmlElement) -> None:
         body = tree.find("body")
         self.root: HtmlElement = body if body is not None else tree
+        # Few tuples and small objects: what lives until extraction ends is what the
+        # garbage collector keeps scanning.
         elements: list[HtmlElement] = []
         position: dict[HtmlElement, int] = {}
         parents: list[int] = []
-        named: list[tuple[int, HtmlElement, str]] = []
-        for i, el in enumerate(self.root.iter(etree.Element)):  # one walk for all four
+        by_class: dict[str, list[int]] = {}
+        for i, el in enumerate(self.root.iter(etree.Element)):  # one walk for all of them
             elements.append(el)
             position[el] = i
             parents.append(position.get(el.getparent(), -1))  # parents come first
             cls, ident = el.get("class"), el.get("id")
             if cls or ident:
-                named.append((i, el, f"{cls or ''} {ident or ''}".lower()))
+                words = f"{cls or ''} {ident or ''}".lower()
+                if words in by_class:
+                    by_class[words].append(i)
+                else:
+                    by_class[words] = [i]
         self.elements = elements
         """Every element under (and including) the root, in document order."""
         self.position = position
         self.parents = parents
         """Position of each element's parent (-1 for the root)."""
-        self.named = named
-        """(position, element, "class id" lower-cased) of the elements with a class or an
-        id, in document order: the only elements class-name rules can pick."""
+        self.by_class = by_class
+        """Positions of the elements with a class or an id, by their "class id" string
+        lower-cased: the only elements class-name rules can pick."""
         # Reading lengths by position; "inline" counts an element's own text: its text, its
         # inline children's and its children's tails (a <br>-separated text block's text).
         n = len(elements)
@@ -106,31 +108,31 @@ class TreeIndex:
         self.chars: list[int] = [0] * n
         """Characters of all its text as written (whitespace included): at least the length of
         the text with whitespace collapsed, as reading units are at most that."""
-        self.pieces: list[tuple[str, HtmlElement]] = []
-        """Every text and tail that is not blank, with the element that holds it (a tail's
-        parent), in no particular order."""
+        self.texts: list[str] = []
+        """Every text and tail that is not blank, in no particular order…"""
+        self.text_holders: list[HtmlElement] = []
+        """…and the element that holds each (a tail's parent)."""
         self.anchors: dict[str, int | None] = {}
         """The date finder's headline index, by title reference (computed once per page)."""
         self._joined: str | None = None
         self._starts: list[int] = []
-        self._by_class: dict[str, list[tuple[int, HtmlElement]]] | None = None
         self._measure()
 
-    def classed(self, test: Callable[[str], bool]) -> list[HtmlElement]:
-        """The elements whose lower-cased "class id" string passes ``test``, in document order.
-        Each distinct string is tested once (templates repeat theirs on every list item)."""
-        if self._by_class is None:
-            self._by_class = {}
-            for i, el, words in self.named:
-                self._by_class.setdefault(words, []).append((i, el))
-        hits = [pair for words, pairs in self._by_class.items() if test(words) for pair in pairs]
-        hits.sort(key=_first)
-        return [el for _, el in hits]
+    def classed(self, test: Callable[[str], bool]) -> list[int]:
+        """Positions of the elements whose lower-cased "class id" string passes ``test``, in
+        document order. Each distinct string is tested once (templates repeat theirs on every
+        list item)."""
+        return sorted(i for words, found in self.by_class.items() if test(words) for i in found)
+
+    def classed_elements(self, test: Callable[[str], bool]) -> list[HtmlElement]:
+        """The elements of :meth:`classed`."""
+        elements = self.elements
+        return [elements[i] for i in self.classed(test)]
 
     def _measure(self) -> None:
         """Children before parents: each text node is read once, and each element's lengths
         are added to its parent's."""
-        elements, parents, pieces = self.elements, self.parents, self.pieces
+        elements, parents, texts, holders = self.elements, self.parents, self.texts, self.text_holders
         total, total_punct, linked = self.total, self.total_punct, self.linked
         inline, inline_punct, chars = self.inline, self.inline_punct, self.chars
         for i in range(len(elements) - 1, -1, -1):
@@ -139,7 +141,8 @@ class TreeIndex:
             if text:
                 chars[i] += len(text)
             if text and not text.isspace():
-                pieces.append((text, el))
+                texts.append(text)
+                holders.append(el)
                 units, punct = text_length(text), punct_count(text)
                 total[i] += units
                 total_punct[i] += punct
@@ -162,27 +165,29 @@ class TreeIndex:
             if tail:
                 chars[j] += len(tail)
             if tail and not tail.isspace():
-                pieces.append((tail, elements[j]))
+                texts.append(tail)
+                holders.append(elements[j])
                 units, punct = text_length(tail), punct_count(tail)
                 total[j] += units
                 total_punct[j] += punct
                 inline[j] += units
                 inline_punct[j] += punct
 
-    def holding(self, pattern: re.Pattern[str]) -> list[tuple[str, HtmlElement]]:
-        """The pieces in which ``pattern`` matches. One regex scan over all the text joined with
-        NUL separators (a pattern must not match across one), not a call per piece."""
+    def holding(self, pattern: re.Pattern[str]) -> list[HtmlElement]:
+        """The holders of the text pieces in which ``pattern`` matches. One regex scan over all
+        the text joined with NUL separators (a pattern must not match across one), not a call
+        per piece."""
         if self._joined is None:
-            self._joined = "\0".join(text for text, _ in self.pieces)
-            self._starts = list(itertools.accumulate((len(text) + 1 for text, _ in self.pieces), initial=0))
-        found: list[tuple[str, HtmlElement]] = []
-        starts, pieces = self._starts, self.pieces
+            self._joined = "\0".join(self.texts)
+            self._starts = list(itertools.accumulate((len(text) + 1 for text in self.texts), initial=0))
+        found: list[HtmlElement] = []
+        starts, holders = self._starts, self.text_holders
         next_piece = 0  # the first piece not yet taken: one match per piece is enough
         pos = 0
         while (m := pattern.search(self._joined, pos)) is not None:
             k = bisect.bisect_right(starts, m.start()) - 1
             if k >= next_piece:
-                found.append(pieces[k])
+                found.append(holders[k])
             next_piece = k + 1
             pos = starts[k + 1] if k + 1 < len(starts) else len(self._joined)
         return found
@@ -193,7 +198,7 @@ class TreeIndex:
         its line, the line's cell). ``within_root`` stops below the root."""
         picked: set[HtmlElement] = set()
         root = self.root
-        for _text, holder in self.holding(pattern):
+        for holder in self.holding(pattern):
             el: HtmlElement | None = holder
             for _ in range(levels):
                 if el is None or (within_root and el is root):
