@@ -587,7 +587,13 @@ def _headline_opens_with(name: str, before: Sequence[_Line], ctx: _Context) -> b
         texts.append(collapse(text_of(ctx.headline)))
     if ctx.page.title_tag:
         texts.append(ctx.page.title_tag)
-    return any(re.match(rf"\s*{re.escape(name)}\s*[:：]", t) for t in texts)
+    return any(_opens_with(t, name) for t in texts)
+
+
+def _opens_with(text: str, name: str) -> bool:
+    """text reads "name：…" (leading spaces and spaces before the colon allowed)."""
+    text = text.lstrip()
+    return text.startswith(name) and text[len(name) :].lstrip()[:1] in (":", "：")
 
 
 def _text_start(ctx: _Context) -> int | None:

@@ -614,6 +614,7 @@ def _tree_candidates(page: Page, tz: str, index: TreeIndex) -> list[tuple[tuple[
     out: list[tuple[tuple[int, ...], _Found]] = []
     dated_lists: dict[etree._Element, bool] = {}
     chrome: dict[etree._Element, bool] = {}  # the candidates share most of their ancestors
+    scans: dict[str, list[_Found]] = {}
     for i, el in _date_candidates(index):
         tag = el.tag.lower()
         if tag in _SKIP_TAGS:
@@ -640,7 +641,9 @@ def _tree_candidates(page: Page, tz: str, index: TreeIndex) -> list[tuple[tuple[
             if not text or len(text) > _MAX_TEXT or not any(c.isdigit() for c in text):
                 continue
             label = _cell_label(el)
-            found = _scan_line(f"{label} {text}", tz) if label else _scan_line(text, tz)
+            line = f"{label} {text}" if label else text
+            # Nested candidates (a span, its line, the line's cell) often read the same text.
+            found = scans[line] if line in scans else scans.setdefault(line, _scan_line(line, tz))
             # An unlabelled date counts in a date-class element, or as the one date of an
             # info-shaped line next to the headline (two dates make a list of other articles).
             info_line = _is_info_shaped(text) and len(found) == 1

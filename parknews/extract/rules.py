@@ -158,9 +158,13 @@ TRADITIONAL_LABELS = str.maketrans(
 )
 
 
+_TRADITIONAL_CHARS = re.compile("[" + "".join(chr(c) for c in TRADITIONAL_LABELS) + "]")
+
+
 def simplify_labels(text: str) -> str:
     """Text with traditional label characters mapped to simplified (same length)."""
-    return text.translate(TRADITIONAL_LABELS)
+    # translate() looks every character up; a search for the few it maps is much cheaper.
+    return text.translate(TRADITIONAL_LABELS) if _TRADITIONAL_CHARS.search(text) else text
 
 
 # Tags that are chrome wherever they appear.
