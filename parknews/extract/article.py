@@ -273,7 +273,7 @@ def _category(tree: HtmlElement, site: SiteRules, index: TreeIndex) -> str | Non
     if el is None:
         # The breadcrumb box: a crumb class name, or a "当前位置" label at the start of its text
         # (or of its first child's). Candidates come from the index; the test below decides.
-        candidates = set(index.classed_elements(_CRUMB_NAMES.search))
+        candidates = set(index.classed_elements(_CRUMB_NAMES))
         for holder in index.holding(_CRUMB_LEAD):
             candidates.add(holder)
             if holder.getparent() is not None:
@@ -345,7 +345,7 @@ def _related_links(page: Page, site: SiteRules, index: TreeIndex) -> list[Link]:
             continue
     if not containers:
         pattern = rules.CONTAINER_RULES["related"][0]
-        containers = [el for el in index.classed_elements(pattern.search) if el.tag in _RELATED_TAGS]
+        containers = [el for el in index.classed_elements(pattern) if el.tag in _RELATED_TAGS]
     links = []
     for container in containers:
         for a in container.iter("a"):
@@ -630,7 +630,7 @@ def _page_source(page: Page, index: TreeIndex) -> str | None:
     found = next(filter(None, map(_source_value, candidates)), None)
     # The header elements are known by their class or id (cheaper to look for among the page's
     # class strings than with the selectors).
-    if found is None and index.classed(_SOURCE_HINTS.search):
+    if found is None and index.classed(_SOURCE_HINTS):
         elements = [text_of(el) for selector in rules.SOURCE_ELEMENTS for el in _css(selector)(page.tree)[:1]]
         found = next(filter(None, map(_source_value, elements)), None)
     return found

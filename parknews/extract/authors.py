@@ -410,7 +410,7 @@ def _label_candidates(ctx: _Context) -> list[HtmlElement]:
     """
     # a label, its span, its line, the line's cell
     picked = ctx.tree.holders(_LABEL_PIECE, levels=4, within_root=True)
-    picked.update(ctx.tree.classed_elements(_CREDIT_CLASS.search))
+    picked.update(ctx.tree.classed_elements(_CREDIT_CLASS))
     return ctx.tree.in_order(picked)
 
 

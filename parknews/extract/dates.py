@@ -163,6 +163,7 @@ _PUBLISH, _GENERIC, _PLAIN, _UPDATE = 0, 1, 2, 3
 # class/id of elements that hold the date: <span class="time">, <em id="publish_time">, <div class="fbsj">.
 _DATE_CLASS = ClassWords("date|time|publish|pubtime|fbsj|fbrq|riqi|shijian")
 _UPDATE_CLASS = ClassWords("update|modif")
+_TITLE_CLASS = ClassWords("title")
 # class/id words of page chrome whose dates are never the article's: sidebars, related and hot
 # lists, footers. ("header" and "top" are left out: article headers hold the real date.)
 _CHROME_WORDS: frozenset[str] = frozenset(
@@ -470,7 +471,7 @@ def _find_anchor(index: TreeIndex, reference: str) -> int | None:
             # Nested wrappers of one headline share its text: the innermost stands for them.
             inner = [i for i in matching if not any(j > i and elements[i] in elements[j].iterancestors() for j in matching)]
             return min(inner, key=lambda i: (tags[i] not in ("h1", "h2", "h3"), i))
-    title_class = index.classed(_has_title)
+    title_class = index.classed(_TITLE_CLASS)
     texts = {i: collapse(text_of(elements[i])) for i, tag in enumerate(tags) if tag in ("h1", "h2")}
     texts.update((i, collapse(text_of(elements[i]))) for i in title_class if i not in texts)
     h1s = [i for i, t in enumerate(tags) if t == "h1" and texts[i]]
@@ -486,10 +487,6 @@ def _find_anchor(index: TreeIndex, reference: str) -> int | None:
         return max(titled, key=lambda i: len(texts[i]))
     h2s = [i for i, t in enumerate(tags) if t == "h2" and texts[i]]
     return max(h2s, key=lambda i: len(texts[i])) if h2s else None
-
-
-def _has_title(words: str) -> bool:
-    return "title" in words
 
 
 def _starts_article(elements: list[etree._Element], i: int) -> bool:
@@ -594,7 +591,7 @@ def _date_candidates(index: TreeIndex) -> list[tuple[int, etree._Element]]:
     """
     # The year, its span, its line, the line's cell.
     picked = index.holders(_YEAR_DIGITS, levels=4)
-    picked.update(index.classed_elements(_DATE_CLASS.search))
+    picked.update(index.classed_elements(_DATE_CLASS))
     picked.update(index.root.iter("time"))
     position = index.position
     return [(position[el], el) for el in index.in_order(picked)]

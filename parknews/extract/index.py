@@ -15,11 +15,11 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
-from collections.abc import Callable
 
 from lxml import etree
 
 from parknews.extract.page import HtmlElement
+from parknews.extract.rules import ClassWords
 
 # Reading units: each CJK character counts one, each word of other scripts counts one.
 _READING_UNITS = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]|[^\W\u3400-\u9fff\uf900-\ufaff]+")
@@ -116,18 +116,39 @@ class TreeIndex:
         """The date finder's headline index, by title reference (computed once per page)."""
         self._joined: str | None = None
         self._starts: list[int] = []
+        self._class_text: str | None = None
+        self._class_keys: list[str] = []
+        self._class_starts: list[int] = []
         self._measure()
 
-    def classed(self, test: Callable[[str], bool]) -> list[int]:
-        """Positions of the elements whose lower-cased "class id" string passes ``test``, in
-        document order. Each distinct string is tested once (templates repeat theirs on every
-        list item)."""
-        return sorted(i for words, found in self.by_class.items() if test(words) for i in found)
+    def classed(self, words: ClassWords) -> list[int]:
+        """Positions of the elements whose "class id" string ``words`` takes, in document order.
 
-    def classed_elements(self, test: Callable[[str], bool]) -> list[HtmlElement]:
+        The page's distinct class strings are joined once; each of the rule's words is looked
+        for in that text (a C-level search), and only the strings holding one are tested."""
+        if self._class_text is None:
+            self._class_keys = list(self.by_class)
+            self._class_text = "\0".join(self._class_keys)
+            self._class_starts = list(itertools.accumulate((len(k) + 1 for k in self._class_keys), initial=0))
+        text, starts, keys = self._class_text, self._class_starts, self._class_keys
+        holding: set[int] = set()
+        for word in words.words:
+            at = text.find(word)
+            while at != -1:
+                k = bisect.bisect_right(starts, at) - 1
+                holding.add(k)
+                at = text.find(word, starts[k + 1]) if k + 1 < len(starts) else -1
+        found: list[int] = []
+        for k in holding:
+            if words.search(keys[k]):
+                found.extend(self.by_class[keys[k]])
+        found.sort()
+        return found
+
+    def classed_elements(self, words: ClassWords) -> list[HtmlElement]:
         """The elements of :meth:`classed`."""
         elements = self.elements
-        return [elements[i] for i in self.classed(test)]
+        return [elements[i] for i in self.classed(words)]
 
     def _measure(self) -> None:
         """Children before parents: each text node is read once, and each element's lengths
