@@ -169,11 +169,12 @@ def find_content_root(tree: HtmlElement, index: TreeIndex | None = None) -> Html
 def _is_content_sibling(sib: HtmlElement, threshold: float, scores: dict[HtmlElement, float]) -> bool:
     if scores.get(sib, 0.0) >= threshold:
         return True
+    names = f"{sib.get('class', '')} {sib.get('id', '')}"
+    if _NEGATIVE.search(names) and not _POSITIVE.search(names):
+        return False
     text = collapse(text_of(sib))
     length = text_length(text)
     density = link_density(sib) if length else 0.0
-    if _NEGATIVE.search(f"{sib.get('class', '')} {sib.get('id', '')}") and not _POSITIVE.search(f"{sib.get('class', '')} {sib.get('id', '')}"):
-        return False
     if length >= 40 and density < 0.25 and _PUNCT.search(text):
         return True
     if 0 < length < 40 and density == 0 and re.search(r"[。.!?！？”\"]$", text):
