@@ -263,8 +263,7 @@ _CRUMB_NAMES = rules.ClassWords(
     r"breadcrumb|crumb|position|location|weizhi|local|path|dqwz|(^|\s)place(\s|$)",
 )
 _CRUMB_LEADS = ("当前位置", "您的位置", "您现在的位置", "你的位置", "所在位置", "现在位置")
-# Pieces holding one of them (the test in _category checks it starts the element's text).
-_CRUMB_LEAD = re.compile("|".join(_CRUMB_LEADS))
+
 _CRUMB_TAGS = frozenset(("div", "nav", "p", "span", "ol", "ul", "td"))
 
 
@@ -274,7 +273,7 @@ def _category(tree: HtmlElement, site: SiteRules, index: TreeIndex) -> str | Non
         # The breadcrumb box: a crumb class name, or a "当前位置" label at the start of its text
         # (or of its first child's). Candidates come from the index; the test below decides.
         candidates = set(index.classed_elements(_CRUMB_NAMES))
-        for holder in index.holding(_CRUMB_LEAD):
+        for holder in index.holding(*_CRUMB_LEADS):  # the test below checks it starts the text
             candidates.add(holder)
             if holder.getparent() is not None:
                 candidates.add(holder.getparent())

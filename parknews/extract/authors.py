@@ -89,8 +89,11 @@ _CREDIT_CLASS = ClassWords(
 
 # A credit label somewhere in a short text: worth parsing.
 _LABEL_HINT = re.compile(r"作者|记者|通讯员|撰稿|撰文|执笔|文\s*[/／|丨:：]|摄影|编辑|责编")
-# A text piece worth a look: a label, or a bracket (the "[ 黄宇 ] 来源：" info lines).
-_LABEL_PIECE = re.compile(f"{_LABEL_HINT.pattern}|[【\\[]")
+# A text piece worth a look: a label, or a bracket (the "[ 黄宇 ] 来源：" info lines). The
+# words of _LABEL_HINT as plain strings (found faster than the regex alternation), and its "文/".
+_LABEL_PIECE: tuple[re.Pattern[str] | str, ...] = (
+    "作者", "记者", "通讯员", "撰稿", "撰文", "执笔", "摄影", "编辑", "责编", "【", "[", re.compile(r"文\s*[/／|丨:：]"),
+)
 
 # Sentence punctuation: a text holding it is article text, not an info line.
 _SENTENCE_END = re.compile(r"[。！？!?]|，.*，")
@@ -112,7 +115,9 @@ _POSTED: tuple[re.Pattern[str], ...] = (
 
 _POSTED_HINT = re.compile(r"发表|发布于|发帖|张贴|[Bb]y\s|博主|楼主")
 # The same hint in one text piece ("by" may end a piece: "<b>By</b> <a>X</a>").
-_POSTED_PIECE = re.compile(r"发表|发布于|发帖|张贴|[Bb]y(?:\s|\0|$)|博主|楼主")
+_POSTED_PIECE: tuple[re.Pattern[str] | str, ...] = (
+    "发表", "发布于", "发帖", "张贴", "博主", "楼主", re.compile(r"by(?:\s|\0|$)"), re.compile(r"By(?:\s|\0|$)"),
+)
 
 # An info line of the "日期 [ 作者 ] 来源：[ 报名 ]" kind (portal templates): the bracketed
 # name right before 来源.
@@ -409,7 +414,7 @@ def _label_candidates(ctx: _Context) -> list[HtmlElement]:
     Reading every element's full text costs O(elements x depth); the labels are rare.
     """
     # a label, its span, its line, the line's cell
-    picked = ctx.tree.holders(_LABEL_PIECE, levels=4, within_root=True)
+    picked = ctx.tree.holders(*_LABEL_PIECE, levels=4, within_root=True)
     picked.update(ctx.tree.classed_elements(_CREDIT_CLASS))
     return ctx.tree.in_order(picked)
 
@@ -515,7 +520,7 @@ def _posted_candidates(ctx: _Context) -> list[HtmlElement]:
     outnumber characters)."""
     position, total = ctx.tree.position, ctx.tree.total
     picked: set[HtmlElement] = set()
-    for holder in ctx.tree.holding(_POSTED_PIECE):
+    for holder in ctx.tree.holding(*_POSTED_PIECE):
         el: HtmlElement | None = holder
         while el is not None and el not in picked and el in position and total[position[el]] <= 200:
             picked.add(el)

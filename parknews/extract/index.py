@@ -194,32 +194,42 @@ class TreeIndex:
                 inline[j] += units
                 inline_punct[j] += punct
 
-    def holding(self, pattern: re.Pattern[str]) -> list[HtmlElement]:
-        """The holders of the text pieces in which ``pattern`` matches. One regex scan over all
-        the text joined with NUL separators (a pattern must not match across one), not a call
-        per piece."""
+    def holding(self, *patterns: re.Pattern[str] | str) -> list[HtmlElement]:
+        """The holders of the text pieces in which one of ``patterns`` (regexes, or plain
+        strings found with str.find, several times faster) matches. Each is searched once over
+        all the text joined with NUL separators (none may match across one), not once per piece.
+        A holder is listed once per piece that matches."""
         if self._joined is None:
             self._joined = "\0".join(self.texts)
             self._starts = list(itertools.accumulate((len(text) + 1 for text in self.texts), initial=0))
-        found: list[HtmlElement] = []
-        starts, holders = self._starts, self.text_holders
-        next_piece = 0  # the first piece not yet taken: one match per piece is enough
-        pos = 0
-        while (m := pattern.search(self._joined, pos)) is not None:
-            k = bisect.bisect_right(starts, m.start()) - 1
-            if k >= next_piece:
-                found.append(holders[k])
-            next_piece = k + 1
-            pos = starts[k + 1] if k + 1 < len(starts) else len(self._joined)
-        return found
+        joined, starts, holders = self._joined, self._starts, self.text_holders
+        taken: set[int] = set()
+        for pattern in patterns:
+            pos = 0
+            while True:
+                if isinstance(pattern, str):
+                    at = joined.find(pattern, pos)
+                    if at == -1:
+                        break
+                else:
+                    m = pattern.search(joined, pos)
+                    if m is None:
+                        break
+                    at = m.start()
+                k = bisect.bisect_right(starts, at) - 1
+                taken.add(k)  # one match per piece is enough: go on from the next piece
+                if k + 1 >= len(starts):
+                    break
+                pos = starts[k + 1]
+        return [holders[k] for k in sorted(taken)]
 
-    def holders(self, pattern: re.Pattern[str], *, levels: int, within_root: bool = False) -> set[HtmlElement]:
+    def holders(self, *patterns: re.Pattern[str] | str, levels: int, within_root: bool = False) -> set[HtmlElement]:
         """Elements around the text pieces in which ``pattern`` matches (see :meth:`holding`):
         each piece's holder and its ancestors, ``levels`` elements in all (a value, its span,
         its line, the line's cell). ``within_root`` stops below the root."""
         picked: set[HtmlElement] = set()
         root = self.root
-        for holder in self.holding(pattern):
+        for holder in self.holding(*patterns):
             el: HtmlElement | None = holder
             for _ in range(levels):
                 if el is None or (within_root and el is root):
