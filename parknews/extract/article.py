@@ -222,22 +222,25 @@ def _find_title_element(page: Page, site: SiteRules) -> HtmlElement | None:
     el = _select_first(page.tree, site.title)
     if el is not None:
         return el
-    candidates = [h for h in page.tree.iter("h1", "h2") if collapse(text_of(h))]
+    texts = {h: text for h in page.tree.iter("h1", "h2") if (text := collapse(text_of(h)))}
+    candidates = list(texts)
     if not candidates:
         return None
     reference = page.meta.get("og:title") or page.title_tag or ""
+    reference_chars = set(reference)
 
     def overlap(h: HtmlElement) -> float:
-        text = collapse(text_of(h))
-        if not text or not reference:
+        text = texts[h]
+        if not reference:
             return 0.0
         if text in reference:
             return len(text) / max(len(reference), 1) + 1
-        common = len(set(text) & set(reference))
-        return common / max(len(set(text)), 1)
+        chars = set(text)
+        return len(chars & reference_chars) / max(len(chars), 1)
 
-    best = max(candidates, key=lambda h: (overlap(h), h.tag == "h1"))
-    if overlap(best) >= 0.6:
+    overlaps = {h: overlap(h) for h in candidates}
+    best = max(candidates, key=lambda h: (overlaps[h], h.tag == "h1"))
+    if overlaps[best] >= 0.6:
         return best
     h1s = [h for h in candidates if h.tag == "h1"]
     return h1s[0] if len(h1s) == 1 and not reference else None
