@@ -136,7 +136,7 @@ def extract_article(
             if _contains(root, el) and el is not root:
                 drop_element(el)
     removed: list[Removal] = []
-    field_byline, field_source = _take_field_elements(root, removed)
+    field_byline, field_source = _take_field_elements(root, removed, index)
     _drop_chrome(root, site, removed)
     blocks = _absolutize(linearize(root), page)
 
@@ -404,13 +404,18 @@ def _unique_links(links, merge_text: bool = False) -> list[Link]:  # type: ignor
 _LABEL = re.compile(r"^\s*(作者|来源|信息来源|文章来源|稿源)\s*[:：]\s*")
 
 
-def _take_field_elements(root: HtmlElement, removed: list[Removal]) -> tuple[Byline, str | None]:
+def _take_field_elements(root: HtmlElement, removed: list[Removal], index: TreeIndex) -> tuple[Byline, str | None]:
     """Author/source elements inside the article block (WeChat header, CMS spans) become fields."""
     parts: list[Byline] = []
     source = None
-    for el, names in _named(root):
-        if el is root or el.getparent() is None:
+    # The page's elements with a field class, those of them in the block (decided before any
+    # is taken out), in document order.
+    hits = sorted({i for pattern in rules.FIELD_ELEMENTS.values() for i in index.classed(pattern)})
+    inside = [el for el in (index.elements[i] for i in hits) if el is not root and _contains(root, el)]
+    for el in inside:
+        if el.getparent() is None:
             continue
+        names = f"{el.get('class', '')} {el.get('id', '')}"
         if not names.strip() or rules.FIELD_ELEMENT_SKIP.search(names):
             continue
         for field_name, pattern in rules.FIELD_ELEMENTS.items():
