@@ -427,10 +427,10 @@ def _scan_labelled(ctx: _Context) -> list[tuple[tuple[int, int], Byline]]:
             continue
         if ctx.tree.chars[ctx.index[el]] > _MAX_LINE * 2:
             continue  # the length of its text, known without reading it
+        content = text_of(el)
         names = _class_words(el)
         author_class = bool(_AUTHOR_CLASS.search(names))
         editor_class = bool(_EDITOR_CLASS.search(names))
-        content = text_of(el)
         if not (author_class or editor_class or _LABEL_HINT.search(content) or _BRACKET_BEFORE_SOURCE.search(content)):
             continue
         text = _element_text(el)

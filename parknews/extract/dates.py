@@ -456,13 +456,17 @@ def _find_anchor(index: TreeIndex, reference: str) -> int | None:
     tags = [el.tag for el in elements]
     if reference:
         # A text that states the title (_matches_title) is 0.6 to 1/0.6 times as long as it;
-        # an element's reading units are at most its text's length, its characters at least:
-        # elements outside those bounds need not be read.
+        # the index bounds each element's collapsed text from below (reading units) and from
+        # above (room): elements outside those bounds need not be read.
         longest, shortest = len(reference) / 0.6 + 1, 0.6 * len(reference) - 1
-        total, chars = index.total, index.chars
+        sized = [
+            i for i, (units, room) in enumerate(zip(index.total, index.room, strict=True))
+            if 0 < units <= longest and room >= shortest
+        ]
         matching = []
-        for i, el in enumerate(elements):
-            if tags[i] in _SKIP_TAGS or len(el) > 8 or not 0 < total[i] <= longest or chars[i] < shortest:
+        for i in sized:
+            el = elements[i]
+            if tags[i] in _SKIP_TAGS or len(el) > 8:
                 continue
             text = collapse(text_of(el))
             if _matches_title(text, reference) and not any(_is_chrome(a) for a in (el, *el.iterancestors())):

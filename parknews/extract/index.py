@@ -106,8 +106,11 @@ class TreeIndex:
         self.inline: list[int] = [0] * n
         self.inline_punct: list[int] = [0] * n
         self.chars: list[int] = [0] * n
-        """Characters of all its text as written (whitespace included): at least the length of
-        the text with whitespace collapsed, as reading units are at most that."""
+        """Characters of all its text as written: len(text_of(element))."""
+        self.room: list[int] = [0] * n
+        """An upper bound of the length of its text with whitespace collapsed (page.collapse):
+        the length of every piece that is not blank, one for each piece that is. (Reading units
+        are a lower bound.) A text of more characters than this cannot be shorter than it."""
         self.texts: list[str] = []
         """Every text and tail that is not blank, in no particular order…"""
         self.text_holders: list[HtmlElement] = []
@@ -155,12 +158,13 @@ class TreeIndex:
         are added to its parent's."""
         elements, parents, texts, holders = self.elements, self.parents, self.texts, self.text_holders
         total, total_punct, linked = self.total, self.total_punct, self.linked
-        inline, inline_punct, chars = self.inline, self.inline_punct, self.chars
+        inline, inline_punct, chars, room = self.inline, self.inline_punct, self.chars, self.room
         for i in range(len(elements) - 1, -1, -1):
             el = elements[i]
             text = el.text
             if text:
                 chars[i] += len(text)
+                room[i] += 1 if text.isspace() else len(text)
             if text and not text.isspace():
                 texts.append(text)
                 holders.append(el)
@@ -177,6 +181,7 @@ class TreeIndex:
                 continue
             total[j] += total[i]
             chars[j] += chars[i]
+            room[j] += room[i]
             total_punct[j] += total_punct[i]
             linked[j] += linked[i]
             if tag not in BLOCK_TAGS:
@@ -185,6 +190,7 @@ class TreeIndex:
             tail = el.tail
             if tail:
                 chars[j] += len(tail)
+                room[j] += 1 if tail.isspace() else len(tail)
             if tail and not tail.isspace():
                 texts.append(tail)
                 holders.append(elements[j])
