@@ -119,3 +119,12 @@ def test_first_line_rule_is_the_first_rule_that_matches():
 def test_rules_without_needed_words_read_the_start_of_the_paragraph():
     # first_line_rule matches them all at once at position 0: each must be anchored there.
     assert all(r.pattern.pattern.startswith("^") for r in rules.LINE_RULES if not r.needs)
+
+
+def test_reading_length_counts_as_the_regex_does():
+    from parknews.extract.index import _READING_UNITS, text_length
+
+    mixed = ["上海G60科创走廊 “2024” 年", "naïve café’s déjà-vu", "Apple’s iPhone — 15 Pro…", "", " ", "１２３ＡＢＣ",
+             "記者 X 報導", "a_b c-d 3.14", "\u00a0\u3000上虞\u200b区"]
+    for line in [*mixed, *LINES]:
+        assert text_length(line) == len(_READING_UNITS.findall(line)), line

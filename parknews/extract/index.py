@@ -23,7 +23,7 @@ from parknews.extract.rules import ClassWords
 
 # Reading units: each CJK character counts one, each word of other scripts counts one.
 _READING_UNITS = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]|[^\W\u3400-\u9fff\uf900-\ufaff]+")
-_NOT_CJK = re.compile(r"[^\u3400-\u9fff\uf900-\ufaff]+")
+_OTHER_WORDS = re.compile(r"[^\W\u3400-\u9fff\uf900-\ufaff]+")
 _CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 _PUNCT = re.compile(r"[，。、；：！？,;!?]")
 # ASCII bytes that are word characters (letters, digits, "_") stay; every other byte becomes a
@@ -35,20 +35,23 @@ _NON_WORD = ("\u2019", "\u2018", "\u201c", "\u201d", "\u2014", "\u2013", "\u2026
 
 
 def text_length(text: str) -> int:
-    """Reading length: each CJK character counts one, each word of other scripts counts one."""
+    """Reading length: each CJK character counts one, each word of other scripts counts one.
+
+    The same count as ``len(_READING_UNITS.findall(text))``, made without a str object per
+    character or word: CJK runs are replaced by a space (their characters counted from the
+    length change), then the words of what is left are counted, on bytes when it is ASCII."""
+    cjk = 0
     if not text.isascii():
-        for ch in _NON_WORD:
-            if ch in text:
-                text = text.replace(ch, " ")
+        rest, runs = _CJK_RUN.subn(" ", text)
+        cjk = len(text) - len(rest) + runs
+        text = rest
         if not text.isascii():
-            # Long Chinese text: its characters counted by deleting everything else, then the
-            # words between them (findall would make a str object per character).
-            cjk = len(_NOT_CJK.sub("", text)) if len(text) >= 64 else 0
-            if not cjk:
-                return len(_READING_UNITS.findall(text))
-            return cjk + text_length(_CJK_RUN.sub(" ", text))
-    # The same count as the regex for ASCII text, without a str object per word.
-    return len(text.encode().translate(_ASCII_WORDS).split())
+            for ch in _NON_WORD:
+                if ch in text:
+                    text = text.replace(ch, " ")
+            if not text.isascii():
+                return cjk + len(_OTHER_WORDS.findall(text))
+    return cjk + len(text.encode().translate(_ASCII_WORDS).split())
 
 
 def punct_count(text: str) -> int:
