@@ -8,6 +8,7 @@ project's own fixture pages and demo site, plus a line written to match each rul
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -35,7 +36,8 @@ MATCHING_LINES = {
     "qr.push": ["扫描二维码推送至手机访问。"],
     "copyright.notice": ["版权声明：本文由园区招商网整理", "【免责声明】本站不承担责任", "版权所有 © 2024"],
     "copyright.reprint": ["转载请注明出处", "未经授权不得转载", "如有侵权请联系我们删除", "声明：本文转载自新华网"],
-    "copyright.icp": ["沪ICP备12345678号", "Copyright 2024 All Rights Reserved", "COPYRIGHT ©", "沪公网安备 31011202000001号"],
+    "copyright.icp": ["沪ICP备12345678号", "Copyright 2024 All Rights Reserved", "COPYRIGHT ©", "沪公网安备 31011202000001号",
+                      "沪İCP备12345678号", "CopyrİGHT 2024"],  # İ: re.I matches it to i, str.lower() does not
     "widget.print_close": ["【打印本页】【关闭窗口】", "返回顶部"],
     "widget.font_size": ["【字体：大 中 小】", "字号：大 中 小"],
     "upstream.sohu_medal": ["由内容质量、互动评论、分享传播等多维度分值决定，勋章级别越高"],
@@ -75,7 +77,7 @@ def test_line_rule_needs_never_hide_a_match(rule):
         assert rule.pattern.search(line), f"example {line!r} does not match {rule.name}"
     for line in [*examples, *LINES]:
         if len(line) <= rule.max_len:
-            assert rule.matches(line, line.lower()) == bool(rule.pattern.search(line)), line
+            assert rule.matches(line, rules.fold(line)) == bool(rule.pattern.search(line)), line
 
 
 def test_every_line_rule_with_needs_has_an_example():
@@ -93,7 +95,8 @@ CLASS_RULES = {
 }
 # Class strings each hinted rule must take (the regex-only alternatives among them).
 MATCHING_CLASSES = ["post-share", "qrcode", "hot-list", "comments", "zb-ad", "pic_txt", "photo-credit",
-                    "rich_media_meta_text", "js_name", "breadcrumb", "place", "zz", "zrbj", "Author"]
+                    "rich_media_meta_text", "js_name", "breadcrumb", "place", "zz", "zrbj", "Author",
+                    "post-ſhare", "AUTHOR-İNFO", "tıme", "\u212aeywords"]  # letters re.I folds to ASCII
 
 
 @pytest.mark.parametrize("name", sorted(CLASS_RULES))
@@ -110,15 +113,22 @@ def test_plain_class_words_are_case_blind_substrings():
     assert dates._DATE_CLASS.search("pubTime") and not dates._DATE_CLASS.search("entry")
 
 
-def test_first_line_rule_is_the_first_rule_that_matches():
+def test_first_line_rule_is_the_first_rule_whose_regex_matches():
     for line in [*LINES, *(line for lines in MATCHING_LINES.values() for line in lines)]:
-        expected = next((r for r in rules.LINE_RULES if r.matches(line, line.lower())), None)
+        expected = next((r for r in rules.LINE_RULES if len(line) <= r.max_len and r.pattern.search(line)), None)
         assert rules.first_line_rule(line) is expected, line
 
 
 def test_rules_without_needed_words_read_the_start_of_the_paragraph():
-    # first_line_rule matches them all at once at position 0: each must be anchored there.
-    assert all(r.pattern.pattern.startswith("^") for r in rules.LINE_RULES if not r.needs)
+    # first_line_rule matches them all at once, case-blind, at position 0: each must be
+    # case-blind and anchored there in every alternative ("^a|b" would not be).
+    from re import _parser as sre_parse  # the stdlib's regex parser: the pattern's structure
+
+    for rule in rules.LINE_RULES:
+        assert rule.pattern.flags & re.I, rule.name
+        if not rule.needs:
+            first_op, first_arg = sre_parse.parse(rule.pattern.pattern)[0]
+            assert (first_op, first_arg) == (sre_parse.AT, sre_parse.AT_BEGINNING), rule.name
 
 
 def test_reading_length_counts_as_the_regex_does():
@@ -128,3 +138,8 @@ def test_reading_length_counts_as_the_regex_does():
              "記者 X 報導", "a_b c-d 3.14", "\u00a0\u3000上虞\u200b区"]
     for line in [*mixed, *LINES]:
         assert text_length(line) == len(_READING_UNITS.findall(line)), line
+
+
+def test_every_source_element_selector_holds_a_hint():
+    for selector in rules.SOURCE_ELEMENTS:
+        assert any(hint in selector for hint in rules.SOURCE_ELEMENT_HINTS), selector

@@ -93,7 +93,7 @@ def extract_article(
     else:
         text, encoding = body, None
     try:
-        raw = body if isinstance(body, bytes) and encoding and not encoding.startswith(("utf-16", "utf-32")) else None
+        raw = body if isinstance(body, bytes) and encoding and _keeps_ascii(encoding) else None
         # Bytes that decoded as UTF-8 without a replacement character are valid UTF-8.
         utf8 = raw if encoding == "utf-8" and "\ufffd" not in text else None
         page = parse_page(text, url, utf8=utf8, raw=raw)
@@ -174,6 +174,17 @@ def extract_article(
 
 
 # --- page-level helpers ---------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=64)
+def _keeps_ascii(codec: str) -> bool:
+    """Whether ASCII text is the same bytes in this encoding (UTF-8, GBK, Big5: yes; UTF-16,
+    EBCDIC: no), so the page's bytes can be searched for ASCII words."""
+    sample = "<!--enpproperty js_name_nickname azAZ09-->"
+    try:
+        return sample.encode(codec) == sample.encode("ascii")
+    except (LookupError, UnicodeError):
+        return False
 
 
 def _strip_page(tree: HtmlElement) -> None:

@@ -303,8 +303,8 @@ class _Context:
         self.headline = headline
         self.tree = tree
         self.elements = tree.elements
-        self.index = tree.position
-        self.anchor = self.index.get(headline) if headline is not None else None
+        self.position = tree.position
+        self.anchor = self.position.get(headline) if headline is not None else None
         self._lines: list[_Line] = []
         self._line_walk: Iterator[_Line] | None = None
         self._head_span: tuple[int, int] | None = None
@@ -338,9 +338,12 @@ class _Context:
         if head is None:
             return False
         if self._head_span is None:
-            start = self.index[head]
-            self._head_span = (start, start + sum(1 for _ in head.iterdescendants(etree.Element)))
-        i = self.index.get(el)
+            start = self.position.get(head)
+            if start is None:  # a headline outside <body> (a profile's title selector) holds no line
+                self._head_span = (-1, -2)
+            else:
+                self._head_span = (start, start + sum(1 for _ in head.iterdescendants(etree.Element)))
+        i = self.position.get(el)
         return i is not None and self._head_span[0] <= i <= self._head_span[1]
 
     def excluded(self, el: HtmlElement) -> bool:
@@ -355,7 +358,7 @@ class _Context:
 
     def distance(self, el: HtmlElement) -> tuple[int, int]:
         """Sort key: below the headline first, then nearer; document order without one."""
-        i = self.index.get(el, 0)
+        i = self.position.get(el, 0)
         if self.anchor is None:
             return (0, i)
         return (int(i < self.anchor), abs(i - self.anchor))
@@ -414,7 +417,7 @@ def _label_candidates(ctx: _Context) -> list[HtmlElement]:
     Reading every element's full text costs O(elements x depth); the labels are rare.
     """
     # a label, its span, its line, the line's cell
-    picked = ctx.tree.holders(*_LABEL_PIECE, levels=4, within_root=True)
+    picked = ctx.tree.around(*_LABEL_PIECE, levels=4, within_root=True)
     picked.update(ctx.tree.classed_elements(_CREDIT_CLASS))
     return ctx.tree.in_order(picked)
 
@@ -425,7 +428,7 @@ def _scan_labelled(ctx: _Context) -> list[tuple[tuple[int, int], Byline]]:
         tag = el.tag.lower()
         if tag in _SKIP_TAGS or tag in ("html", "body"):
             continue
-        if ctx.tree.chars[ctx.index[el]] > _MAX_LINE * 2:
+        if ctx.tree.chars[ctx.position[el]] > _MAX_LINE * 2:
             continue  # the length of its text, known without reading it
         content = text_of(el)
         names = _class_words(el)
@@ -536,8 +539,7 @@ def _name_line(ctx: _Context) -> Byline:
     the article text are read, a name line must not be a link or follow a picture (a portrait's
     caption), and each name must look like one: a common surname, or the pen name the headline
     opens with ("茉莉：我是怎样卷入八九民运的")."""
-    html = ctx.page.html
-    if html is not None and not any(mark in html for mark in _SENTENCE_MARKS):
+    if not ctx.tree.holding(*_SENTENCE_MARKS):
         return Byline()  # no Chinese sentence anywhere: no text start to look above
     start = _text_start(ctx)
     if start is None:

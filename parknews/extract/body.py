@@ -11,13 +11,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from parknews.extract.index import BLOCK_TAGS, TreeIndex, text_length
+from parknews.extract.index import BLOCK_TAGS, PUNCT, TreeIndex, text_length
 from parknews.extract.page import HtmlElement, collapse, text_of
 from parknews.extract.rules import CAPTION_CLASSES, ClassWords
 from parknews.items import Link
 
 HEADING_TAGS = frozenset("h1 h2 h3 h4 h5 h6".split())
-_PUNCT = re.compile(r"[，。、；：！？,;!?]")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _POSITIVE = ClassWords(
     "article|content|post|entry|text|body|detail|main|story|news|zoom|con_|neirong|zhengwen|wenzhang|TRS_Editor|Custom_UnionStyle"
@@ -72,7 +71,7 @@ def link_density(el: HtmlElement) -> float:
 
 def _paragraph_score(text: str) -> float:
     length = text_length(text)
-    return 1 + len(_PUNCT.findall(text)) + min(length / 50, 6)
+    return 1 + len(PUNCT.findall(text)) + min(length / 50, 6)
 
 
 _UNLIKELY = ClassWords("comment|sidebar|footer|related|share|widget|disqus|respond|pinglun|recommend|tuijian")
@@ -175,7 +174,7 @@ def _is_content_sibling(sib: HtmlElement, threshold: float, scores: dict[HtmlEle
     text = collapse(text_of(sib))
     length = text_length(text)
     density = link_density(sib) if length else 0.0
-    if length >= 40 and density < 0.25 and _PUNCT.search(text):
+    if length >= 40 and density < 0.25 and PUNCT.search(text):
         return True
     if 0 < length < 40 and density == 0 and re.search(r"[。.!?！？”\"]$", text):
         return True

@@ -190,6 +190,7 @@ _MAX_INFO_TEXT = 100
 _SENTENCE = re.compile(r"[，。！？；]")
 # Every date form has a four-digit year: text without one holds no date.
 _YEAR_DIGITS = re.compile(r"\d{4}")
+_DIGIT = re.compile(r"\d")
 _DATE_ONLY = re.compile(r"^[\d\s:：/.\-年月日号时分秒]+$")
 _TITLE_SPLIT = re.compile(r"\s*(?:[-_|–—]|::|\s-\s)\s*")
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -461,7 +462,7 @@ def _find_anchor(index: TreeIndex, reference: str) -> int | None:
         longest, shortest = len(reference) / 0.6 + 1, 0.6 * len(reference) - 1
         sized = [
             i for i, (units, room) in enumerate(zip(index.total, index.room, strict=True))
-            if 0 < units <= longest and room >= shortest
+            if units <= longest and room >= shortest
         ]
         matching = []
         for i in sized:
@@ -587,18 +588,26 @@ def _cell_label(el: etree._Element) -> str:
 _TIER_PUBLISH, _TIER_UPDATE, _TIER_ABOVE = 0, 1, 2
 
 
-def _date_candidates(index: TreeIndex) -> list[tuple[int, etree._Element]]:
-    """(index, element) pairs worth reading, in document order: <time> and date-class elements,
-    and the few short ancestors of every text piece that holds a four-digit number.
+def _date_candidates(index: TreeIndex) -> list[tuple[int, etree._Element, bool]]:
+    """(index, element, holds a year) of the elements worth reading, in document order: <time>
+    and date-class elements, and the few short ancestors of every text piece that holds a digit
+    (the date, its span, its line, the line's cell).
 
-    Reading every element's full text costs O(elements x depth); dates sit in few places.
+    Reading every element's full text costs O(elements x depth); dates sit in few places. Every
+    date has a four-digit year in one text piece, so only the ancestors of such pieces can hold
+    one (elements above only other digits are listed as not holding a year, unread).
     """
-    # The year, its span, its line, the line's cell.
-    picked = index.holders(_YEAR_DIGITS, levels=4)
+    picked = index.around(_DIGIT, levels=4)
     picked.update(index.classed_elements(_DATE_CLASS))
     picked.update(index.root.iter("time"))
+    with_year: set[etree._Element] = set()
+    for holder in index.holding(_YEAR_DIGITS):
+        el: etree._Element | None = holder
+        while el is not None and el not in with_year:
+            with_year.add(el)
+            el = el.getparent()
     position = index.position
-    return [(position[el], el) for el in index.in_order(picked)]
+    return [(position[el], el, el in with_year) for el in index.in_order(picked)]
 
 
 def _tree_candidates(page: Page, tz: str, index: TreeIndex) -> list[tuple[tuple[int, ...], _Found]]:
@@ -616,7 +625,7 @@ def _tree_candidates(page: Page, tz: str, index: TreeIndex) -> list[tuple[tuple[
     dated_lists: dict[etree._Element, bool] = {}
     chrome: dict[etree._Element, bool] = {}  # the candidates share most of their ancestors
     scans: dict[str, list[_Found]] = {}
-    for i, el in _date_candidates(index):
+    for i, el, has_year in _date_candidates(index):
         tag = el.tag.lower()
         if tag in _SKIP_TAGS:
             continue
@@ -627,10 +636,8 @@ def _tree_candidates(page: Page, tz: str, index: TreeIndex) -> list[tuple[tuple[
             if parsed:
                 found.append(_Found(parsed[0], parsed[1], 0, _PLAIN))
         if not found:
-            if index.chars[i] > _MAX_TEXT * 3:
-                continue  # a container: its info line is scanned as a smaller element
-            if not _YEAR_DIGITS.search(text_of(el)):
-                continue  # no year, no date
+            if not has_year or index.chars[i] > _MAX_TEXT * 3:
+                continue  # no year (no date), or a container: its info line is scanned as a smaller element
         # Chrome and lists of other articles are ruled out before any text is scanned.
         lineage = [a for a in (el, *el.iterancestors()) if a not in anchor_ancestors]
         if any(chrome[a] if a in chrome else chrome.setdefault(a, _is_chrome(a)) for a in lineage):
@@ -688,20 +695,18 @@ class PageClues:
 # 方正 (Founder) newspaper CMSes leave each article's record in a comment after the text:
 # <!--enpproperty <articleid>1</articleid><date>2022-02-13 00:00:00:0</date><author>张三</author>…-->
 _ENP = re.compile(r"enpproperty")
-_ENP_COMMENT = re.compile(r"<!--(?P<record>\s*enpproperty.*?)-->", re.S)
 _ENP_FIELD = re.compile(r"<(?P<key>date|author)>(?P<value>[^<]*)</(?P=key)>", re.I)
 
 
 def collect_clues(page: Page, *, tz: str = "+08:00") -> PageClues:
     """Dates and authors from the page's comments (CMS records), read before stripping.
 
-    The records are read from the page source when the Page has it (the parser may drop
-    comments), else from the comments in the tree."""
+    The parser drops comments, so a page whose source mentions "enpproperty" is parsed again
+    with them (such pages are few)."""
     clues = PageClues()
-    if page.html is not None:
-        records = [m["record"] for m in _ENP_COMMENT.finditer(page.html)] if page.mentions("enpproperty") else []
-    else:
-        records = [node.text or "" for node in page.tree.iter(etree.Comment) if _ENP.search(node.text or "")]
+    if not page.mentions("enpproperty"):
+        return clues
+    records = [node.text or "" for node in page.with_comments().iter(etree.Comment) if _ENP.search(node.text or "")]
     for text in records:
         for m in _ENP_FIELD.finditer(text):
             value = collapse(m["value"])

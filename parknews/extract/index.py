@@ -6,8 +6,10 @@ the text pieces sit. Each finder computing them for itself (a text_content() per
 tree walk per finder) cost O(text x depth) several times over and was most of extraction time.
 :class:`TreeIndex` reads every text node once, bottom-up, and answers from what it read.
 
-Build it after the page is stripped (scripts, comments, hidden elements gone) and use it only
-until the tree is changed again: it holds no way to notice edits.
+Build it after the page is stripped (scripts, comments, hidden elements gone). Its lengths and
+text pieces describe the tree as it was then and go stale when elements are removed; element
+positions and class strings stay true of the elements themselves (the article cleaner still
+uses those after cutting the article block out, checking each element is still in the block).
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from parknews.extract.rules import ClassWords
 _READING_UNITS = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]|[^\W\u3400-\u9fff\uf900-\ufaff]+")
 _OTHER_WORDS = re.compile(r"[^\W\u3400-\u9fff\uf900-\ufaff]+")
 _CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
-_PUNCT = re.compile(r"[，。、；：！？,;!?]")
+PUNCT = re.compile(r"[，。、；：！？,;!?]")
+"""Sentence punctuation."""
 # ASCII bytes that are word characters (letters, digits, "_") stay; every other byte becomes a
 # space, so the words of an ASCII text are its split() pieces.
 _ASCII_WORDS = bytes(c if c < 128 and (chr(c).isalnum() or c == 0x5F) else 0x20 for c in range(256))
@@ -58,7 +61,7 @@ def punct_count(text: str) -> int:
     """Sentence punctuation marks (，。、；：！？,;!?) in text."""
     if text.isascii():
         return text.count(",") + text.count(";") + text.count("!") + text.count("?")
-    return len(_PUNCT.findall(text))
+    return len(PUNCT.findall(text))
 
 
 # Elements that start a new block of text (their text is not part of the parent's own text).
@@ -115,7 +118,7 @@ class TreeIndex:
         the length of every piece that is not blank, one for each piece that is. (Reading units
         are a lower bound.) A text of more characters than this cannot be shorter than it."""
         self.texts: list[str] = []
-        """Every text and tail that is not blank, in no particular order…"""
+        """Every text and tail that is not blank (in no order callers may rely on)…"""
         self.text_holders: list[HtmlElement] = []
         """…and the element that holds each (a tail's parent)."""
         self.anchors: dict[str, int | None] = {}
@@ -232,7 +235,7 @@ class TreeIndex:
                 pos = starts[k + 1]
         return [holders[k] for k in sorted(taken)]
 
-    def holders(self, *patterns: re.Pattern[str] | str, levels: int, within_root: bool = False) -> set[HtmlElement]:
+    def around(self, *patterns: re.Pattern[str] | str, levels: int, within_root: bool = False) -> set[HtmlElement]:
         """Elements around the text pieces in which ``pattern`` matches (see :meth:`holding`):
         each piece's holder and its ancestors, ``levels`` elements in all (a value, its span,
         its line, the line's cell). ``within_root`` stops below the root."""

@@ -20,6 +20,9 @@ _OPTIONS = {"remove_blank_text": False, "remove_comments": True, "remove_pis": T
 _PARSER = etree.HTMLParser(**_OPTIONS)
 # The same for UTF-8 bytes: libxml2 reads them as they are, faster than a Python str it must convert.
 _UTF8_PARSER = etree.HTMLParser(encoding="utf-8", **_OPTIONS)
+# For the rare page whose comments are wanted (Page.with_comments).
+_COMMENTS_PARSER = etree.HTMLParser(**{**_OPTIONS, "remove_comments": False})
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _STRING = etree.XPath("string()")
 
 
@@ -63,6 +66,17 @@ class Page:
     raw: bytes | None = None
     """The undecoded source when its encoding keeps ASCII as ASCII (UTF-8, GBK, Big5…)."""
 
+    def with_comments(self) -> HtmlElement:
+        """The document parsed again with its comments kept (the Page's own tree has none), or
+        the Page's tree when its source is unknown."""
+        if self.html is None:
+            return self.tree
+        try:
+            tree = etree.fromstring(_XML_DECLARATION.sub("", self.html), _COMMENTS_PARSER)
+        except (etree.ParserError, etree.XMLSyntaxError, ValueError):
+            return self.tree
+        return tree if tree is not None else self.tree
+
     def mentions(self, word: str) -> bool:
         """Whether the source contains ``word`` (ASCII); True when the source is unknown.
         Searched in the bytes when the Page has them: several times faster than in a str."""
@@ -91,7 +105,7 @@ def parse_page(text: str, url: str, *, utf8: bytes | None = None, raw: bytes | N
     the bytes it was decoded from when their encoding keeps ASCII as ASCII."""
     if utf8 is None:
         # lxml refuses str input that carries an XML encoding declaration.
-        text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
+        text = _XML_DECLARATION.sub("", text)
     try:
         if not text or text.isspace():
             tree = None

@@ -31,7 +31,7 @@ class LineRule:
     regex for most paragraphs (tests/test_rules.py checks each against its pattern)."""
 
     def matches(self, text: str, lowered: str) -> bool:
-        """Whether the rule takes the paragraph ``text`` (``lowered`` is ``text.lower()``)."""
+        """Whether the rule takes the paragraph ``text`` (``lowered`` is ``fold(text)``)."""
         if len(text) > self.max_len:
             return False
         if self.needs:
@@ -47,6 +47,22 @@ def _r(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.I)
 
 
+# Characters that a case-blind regex (re.I) matches to an ASCII letter but str.lower() does not
+# turn into one: "İ" (lower: "i" + a combining dot), "ı", "ſ". ("K", the Kelvin sign, lowers to "k".)
+_FOLDS = (("i\u0307", "i"), ("ı", "i"), ("ſ", "s"))
+
+
+def fold(text: str) -> str:
+    """text.lower(), and the few characters above turned into the letter re.I matches them to:
+    a word found in ``fold(x)`` is what a case-blind regex finds in x."""
+    low = text.lower()
+    if not low.isascii():
+        for odd, letter in _FOLDS:
+            if odd in low:
+                low = low.replace(odd, letter)
+    return low
+
+
 class ClassWords:
     """A test of an element's "class id" string: does it contain one of these words (any case)?
 
@@ -55,26 +71,14 @@ class ClassWords:
     case-insensitive regex alternation, and most strings contain none of the words.
     """
 
-    __slots__ = ("words", "pattern", "_seen")
+    __slots__ = ("words", "pattern")
 
     def __init__(self, words: str, pattern: str | None = None) -> None:
         self.words = tuple(w.lower() for w in words.split("|"))
         self.pattern = re.compile(pattern, re.I) if pattern else None
-        self._seen: dict[str, bool] = {}
-        """Answers by class string: templates repeat theirs on every item of a list and on
-        every page of a site (bounded: cleared when it grows large)."""
 
     def search(self, names: str) -> bool:
-        seen = self._seen.get(names)
-        if seen is not None:
-            return seen
-        if len(self._seen) >= 20_000:
-            self._seen.clear()
-        answer = self._seen[names] = self._test(names)
-        return answer
-
-    def _test(self, names: str) -> bool:
-        low = names.lower()
+        low = fold(names)
         for word in self.words:
             if word in low:
                 return self.pattern is None or self.pattern.search(names) is not None
@@ -113,7 +117,7 @@ CONTAINER_RULES: dict[str, tuple[ClassWords, str]] = {
 
 
 
-@functools.lru_cache(maxsize=8192)
+@functools.lru_cache(maxsize=2048)
 def container_rules_for(names: str) -> tuple[str, ...]:
     """The CONTAINER_RULES matching a "class id" string, in table order. Templates repeat
     their class names on every element of a list and on every page of a site: each distinct
@@ -146,7 +150,8 @@ NO_SOURCE = {"未知", "不详", "本站", "本网", "网络", "互联网", "佚
 SOURCE_META = ("contentsource", "source", "mediaid", "article:source", "og:article:source")
 # Elements anywhere on the page that name the publishing account: the WeChat header (<a id="js_name">).
 SOURCE_ELEMENTS = ("#js_name", ".rich_media_meta_nickname", ".profile_nickname")
-# Substrings of their class or id without which those elements cannot be there (skips the selectors).
+# Substrings of their class or id without which those elements cannot be there (skips the
+# selectors); tests/test_rules.py checks each selector holds one.
 SOURCE_ELEMENT_HINTS = ("js_name", "_nickname")
 
 # Traditional forms of the characters in byline, caption, source and date labels, mapped
@@ -240,7 +245,7 @@ def first_line_rule(text: str) -> LineRule | None:
             continue
         if rule.needs:
             if hinted is None:
-                lowered = text.lower()
+                lowered = fold(text)
                 hinted = _ANY_NEEDED.search(lowered) is not None
             if not hinted:
                 continue
