@@ -517,7 +517,12 @@ def _in_dated_list(lineage: list[etree._Element], tz: str, cache: dict[etree._El
         if parent is None:
             return False
         if parent not in cache:
-            dated = sum(1 for li in parent if li.tag == "li" and parse_datetime(collapse(text_of(li)), tz=tz))
+            dated = 0
+            for li in parent:  # two dated items are enough to tell
+                if li.tag == "li" and parse_datetime(collapse(text_of(li)), tz=tz):
+                    dated += 1
+                    if dated == 2:
+                        break
             cache[parent] = dated >= 2
         return cache[parent]
     return False

@@ -10,6 +10,7 @@ with replacement characters (and say so).
 from __future__ import annotations
 
 import codecs
+import functools
 import re
 from collections.abc import Iterator
 
@@ -38,6 +39,7 @@ class DecodeError(ValueError):
     """The bytes could not be decoded as text in any plausible encoding."""
 
 
+@functools.lru_cache(maxsize=256)
 def normalize_encoding(name: str | None) -> str | None:
     """Python codec name for a charset label, or None when Python does not know it."""
     if not name:
