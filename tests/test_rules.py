@@ -143,3 +143,13 @@ def test_reading_length_counts_as_the_regex_does():
 def test_every_source_element_selector_holds_a_hint():
     for selector in rules.SOURCE_ELEMENTS:
         assert any(hint in selector for hint in rules.SOURCE_ELEMENT_HINTS), selector
+
+
+def test_text_of_is_the_xpath_string_value():
+    from parknews.extract.page import text_of
+
+    for path in PAGES:
+        text, _ = decode_html(path.read_bytes())
+        tree = etree.fromstring(text.encode("utf-8"), etree.HTMLParser(encoding="utf-8"))
+        for el in tree.iter(etree.Element) if tree is not None else ():
+            assert text_of(el) == el.xpath("string()"), (path.name, el.tag)
