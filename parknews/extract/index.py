@@ -165,20 +165,26 @@ class TreeIndex:
         elements, parents, texts, holders = self.elements, self.parents, self.texts, self.text_holders
         total, total_punct, linked = self.total, self.total_punct, self.linked
         inline, inline_punct, chars, room = self.inline, self.inline_punct, self.chars, self.room
+
+        def take(k: int, piece: str, holder: HtmlElement) -> None:
+            """A text or tail held by element k: its own text, counted in k's lengths."""
+            chars[k] += len(piece)
+            if piece.isspace():
+                room[k] += 1
+                return
+            room[k] += len(piece)
+            texts.append(piece)
+            holders.append(holder)
+            units, punct = text_length(piece), punct_count(piece)
+            total[k] += units
+            total_punct[k] += punct
+            inline[k] += units
+            inline_punct[k] += punct
+
         for i in range(len(elements) - 1, -1, -1):
             el = elements[i]
-            text = el.text
-            if text:
-                chars[i] += len(text)
-                room[i] += 1 if text.isspace() else len(text)
-            if text and not text.isspace():
-                texts.append(text)
-                holders.append(el)
-                units, punct = text_length(text), punct_count(text)
-                total[i] += units
-                total_punct[i] += punct
-                inline[i] += units
-                inline_punct[i] += punct
+            if text := el.text:
+                take(i, text, el)
             tag = el.tag
             if tag == "a":
                 linked[i] = total[i]
@@ -193,18 +199,8 @@ class TreeIndex:
             if tag not in BLOCK_TAGS:
                 inline[j] += total[i]
                 inline_punct[j] += total_punct[i]
-            tail = el.tail
-            if tail:
-                chars[j] += len(tail)
-                room[j] += 1 if tail.isspace() else len(tail)
-            if tail and not tail.isspace():
-                texts.append(tail)
-                holders.append(elements[j])
-                units, punct = text_length(tail), punct_count(tail)
-                total[j] += units
-                total_punct[j] += punct
-                inline[j] += units
-                inline_punct[j] += punct
+            if tail := el.tail:
+                take(j, tail, elements[j])
 
     def holding(self, *patterns: re.Pattern[str] | str) -> list[HtmlElement]:
         """The holders of the text pieces in which one of ``patterns`` (regexes, or plain
