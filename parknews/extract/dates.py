@@ -4,6 +4,7 @@ and unlabelled info lines next to the headline, the URL, then a reprint's cited 
 from __future__ import annotations
 
 import datetime as _dt
+import math
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -464,12 +465,22 @@ def _find_anchor(index: TreeIndex, reference: str) -> int | None:
             i for i, (units, room) in enumerate(zip(index.total, index.room, strict=True))
             if units <= longest and room >= shortest
         ]
+        # And it holds the title's middle fifth: a text of at least 0.6 of the title that is
+        # part of it covers that stretch, a text holding the title holds it too. Any run of it
+        # without spaces is then in the element's raw text as well (collapsing only touches
+        # spaces and zero-width characters), which is cheap to test before collapsing.
+        size = len(reference)
+        middle = reference[math.ceil(0.4 * size) : math.floor(0.6 * size)].split()
+        needle = max(middle, key=len) if middle else ""
         matching = []
         for i in sized:
             el = elements[i]
             if tags[i] in _SKIP_TAGS or len(el) > 8:
                 continue
-            text = collapse(text_of(el))
+            raw = text_of(el)
+            if needle not in raw and "\u200b" not in raw and "\ufeff" not in raw:
+                continue
+            text = collapse(raw)
             if _matches_title(text, reference) and not any(_is_chrome(a) for a in (el, *el.iterancestors())):
                 matching.append(i)
         if matching:
