@@ -23,7 +23,7 @@ from parknews.extract.body import (
     text_length,
 )
 from parknews.extract.byline import match_byline, merge_bylines, parse_credit_field
-from parknews.extract.dates import collect_clues, find_published, parse_datetime
+from parknews.extract.dates import YEAR_DIGITS, collect_clues, find_published, parse_datetime
 from parknews.extract.encoding import DecodeError, decode_html
 from parknews.extract.index import TreeIndex
 from parknews.extract.page import HtmlElement, Page, collapse, parse_page, text_of
@@ -557,13 +557,12 @@ _DATE_WORDS = re.compile(
     r"(?i)\b(posted|published|updated|on|at|by|am|pm|[ap]\.m\.|gmt|utc|e[sd]t|c[sd]t|p[sd]t|bst|cet|mon|tue|wed|thu|fri|sat|sun)\w*\b|"
     r"发布|发表|更新|时间|日期|星期.|周.|上午|下午|[:：|｜/,，\s\-—()（）]"
 )
-_YEAR = re.compile(r"\d{4}")
 _MONTHS = re.compile(r"(?i)\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2},?\s+(19|20)\d\d\b")
 
 
 def _only_a_date(text: str) -> bool:
     """A paragraph that is nothing but a (publication) date: "November 19, 2019, 9:02 AM", "2024-10-12 14:35"."""
-    if len(text) > 60 or not _YEAR.search(text):
+    if len(text) > 60 or not YEAR_DIGITS.search(text):
         return False  # both forms below hold a four-digit year
     found = parse_datetime(text)
     rest = text.replace(found[1], "") if found else text

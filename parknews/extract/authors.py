@@ -37,6 +37,7 @@ from parknews.extract.byline import (
 )
 from parknews.extract.dates import (
     _SKIP_TAGS,
+    SENTENCE_MARKS,
     PageClues,
     _class_words,
     _element_text,
@@ -82,18 +83,15 @@ _JSONLD_TYPES: frozenset[str] = frozenset(
 # <div id="zuozhe">, <em class="writer">; editor and source elements are credits of other kinds.
 _AUTHOR_CLASS = ClassWords("author|writer|zuozhe|byline|reporter|jizhe|zz", r"author|writer|zuozhe|byline|reporter|jizhe|\bzz\b")
 _EDITOR_CLASS = ClassWords("editor|bianji|zbj|zrbj", r"editor|bianji|zbj|\bzrbj\b")
-_CREDIT_CLASS = ClassWords(
-    "author|writer|zuozhe|byline|reporter|jizhe|zz|editor|bianji|zbj|zrbj",
-    r"author|writer|zuozhe|byline|reporter|jizhe|\bzz\b|editor|bianji|zbj|\bzrbj\b",
-)
+_CREDIT_CLASS = ClassWords.either(_AUTHOR_CLASS, _EDITOR_CLASS)
 
 # A credit label somewhere in a short text: worth parsing.
-_LABEL_HINT = re.compile(r"作者|记者|通讯员|撰稿|撰文|执笔|文\s*[/／|丨:：]|摄影|编辑|责编")
-# A text piece worth a look: a label, or a bracket (the "[ 黄宇 ] 来源：" info lines). The
-# words of _LABEL_HINT as plain strings (found faster than the regex alternation), and its "文/".
-_LABEL_PIECE: tuple[re.Pattern[str] | str, ...] = (
-    "作者", "记者", "通讯员", "撰稿", "撰文", "执笔", "摄影", "编辑", "责编", "【", "[", re.compile(r"文\s*[/／|丨:：]"),
-)
+_LABEL_WORDS = ("作者", "记者", "通讯员", "撰稿", "撰文", "执笔", "摄影", "编辑", "责编")
+_WEN_LABEL = re.compile(r"文\s*[/／|丨:：]")  # 文/X
+_LABEL_HINT = re.compile("|".join([*_LABEL_WORDS, _WEN_LABEL.pattern]))
+# A text piece worth a look: a label, or a bracket (the "[ 黄宇 ] 来源：" info lines). Plain
+# words go to TreeIndex.holding as strings (str.find beats the regex alternation).
+_LABEL_PIECE: tuple[re.Pattern[str] | str, ...] = (*_LABEL_WORDS, "【", "[", _WEN_LABEL)
 
 # Sentence punctuation: a text holding it is article text, not an info line.
 _SENTENCE_END = re.compile(r"[。！？!?]|，.*，")
@@ -113,10 +111,11 @@ _POSTED: tuple[re.Pattern[str], ...] = (
     re.compile(rf"(?:张贴者|发帖人|发贴人|博主|楼主)\s*[:：]\s*(?P<name>{_HANDLE})"),
 )
 
-_POSTED_HINT = re.compile(r"发表|发布于|发帖|张贴|[Bb]y\s|博主|楼主")
+_POSTED_WORDS = ("发表", "发布于", "发帖", "张贴", "博主", "楼主")
+_POSTED_HINT = re.compile("|".join([*_POSTED_WORDS, r"[Bb]y\s"]))
 # The same hint in one text piece ("by" may end a piece: "<b>By</b> <a>X</a>").
 _POSTED_PIECE: tuple[re.Pattern[str] | str, ...] = (
-    "发表", "发布于", "发帖", "张贴", "博主", "楼主", re.compile(r"by(?:\s|\0|$)"), re.compile(r"By(?:\s|\0|$)"),
+    *_POSTED_WORDS, re.compile(r"by(?:\s|\0|$)"), re.compile(r"By(?:\s|\0|$)"),
 )
 
 # An info line of the "日期 [ 作者 ] 来源：[ 报名 ]" kind (portal templates): the bracketed
@@ -137,8 +136,6 @@ _HEADER_WORDS: frozenset[str] = frozenset(
         "图文", "史料", "程序", "单位", "包括", "成果", "江南", "黄金", "金融", "石油", "龙头", "和谐", "路线",
     }
 )
-# The marks of Chinese sentence text (dates._SENTENCE): a page without any has no text start.
-_SENTENCE_MARKS = ("，", "。", "！", "？", "；")
 # How many short lines before the article text form its header (title, author, subtitle).
 _HEADER_LINES = 5
 # How many lines back a "Name：title" headline may be, to vouch for a pen name ("茉莉").
@@ -539,7 +536,7 @@ def _name_line(ctx: _Context) -> Byline:
     the article text are read, a name line must not be a link or follow a picture (a portrait's
     caption), and each name must look like one: a common surname, or the pen name the headline
     opens with ("茉莉：我是怎样卷入八九民运的")."""
-    if not ctx.tree.holding(*_SENTENCE_MARKS):
+    if not ctx.tree.holding(*SENTENCE_MARKS):  # what _is_sentence_text needs
         return Byline()  # no Chinese sentence anywhere: no text start to look above
     start = _text_start(ctx)
     if start is None:

@@ -188,9 +188,11 @@ _MAX_TEXT = 200
 _ZONE_CHARS = 160
 _ABOVE_CHARS = 40
 _MAX_INFO_TEXT = 100
-_SENTENCE = re.compile(r"[，。！？；]")
+SENTENCE_MARKS = "，。！？；"
+"""The marks of Chinese sentence text."""
+_SENTENCE = re.compile(f"[{SENTENCE_MARKS}]")
 # Every date form has a four-digit year: text without one holds no date.
-_YEAR_DIGITS = re.compile(r"\d{4}")
+YEAR_DIGITS = re.compile(r"\d{4}")
 _DIGIT = re.compile(r"\d")
 _DATE_ONLY = re.compile(r"^[\d\s:：/.\-年月日号时分秒]+$")
 _TITLE_SPLIT = re.compile(r"\s*(?:[-_|–—]|::|\s-\s)\s*")
@@ -617,7 +619,7 @@ def _date_candidates(index: TreeIndex) -> list[tuple[int, etree._Element, bool]]
     picked.update(index.classed_elements(_DATE_CLASS))
     picked.update(index.root.iter("time"))
     with_year: set[etree._Element] = set()
-    for holder in index.holding(_YEAR_DIGITS):
+    for holder in index.holding(YEAR_DIGITS):
         el: etree._Element | None = holder
         while el is not None and el not in with_year:
             with_year.add(el)

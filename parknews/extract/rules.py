@@ -77,6 +77,12 @@ class ClassWords:
         self.words = tuple(w.lower() for w in words.split("|"))
         self.pattern = re.compile(pattern, re.I) if pattern else None
 
+    @classmethod
+    def either(cls, *tests: ClassWords) -> ClassWords:
+        """A test passed by a string that passes any of ``tests`` (each with a pattern)."""
+        words = "|".join(w for t in tests for w in t.words)
+        return cls(words, "|".join(t.pattern.pattern for t in tests if t.pattern is not None))
+
     def search(self, names: str) -> bool:
         low = fold(names)
         for word in self.words:
