@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import sqlite3
 import sys
 from pathlib import Path
 from typing import IO, Any
@@ -12,6 +13,7 @@ import click
 
 from parknews import __version__
 from parknews.cli_common import DB_HELP, db_path, iso_date, open_archive
+from parknews.store import archive_fault
 
 DEMO_DB = str(Path("data") / "demo.db")
 
@@ -85,7 +87,7 @@ def crawl(profile: str, db: str | None, start_urls: tuple[str, ...], full: bool,
       parknews crawl rentsh --resume             # after Ctrl-C or a reboot
     """
     from parknews.profiles import ProfileError
-    from parknews.runs import LockedError, RunLock, close_job, prepare_run, run_warnings
+    from parknews.runs import LockedError, RunLock, prepare_run, run_verdict
 
     site = _profile(profile)
     if start_urls:
@@ -95,11 +97,7 @@ def crawl(profile: str, db: str | None, start_urls: tuple[str, ...], full: bool,
             raise click.ClickException(str(exc)) from exc
     overrides: dict[str, Any] = {"LOG_LEVEL": "INFO" if verbose else "WARNING",
                                  "PARKNEWS_PROGRESS": sys.stderr.isatty() and not verbose}
-    for item in settings:
-        name, sep, value = item.partition("=")
-        if not sep or not name.strip():
-            raise click.BadParameter(f"{item!r} is not NAME=VALUE", param_hint="-s/--set")
-        overrides[name.strip()] = value
+    overrides.update(_setting_overrides(settings))
     path = db_path(db)
     conn = open_archive(db)  # fail early, with one clear line, on an unusable archive path
     lock = RunLock(path, site.name)
@@ -111,29 +109,49 @@ def crawl(profile: str, db: str | None, start_urls: tuple[str, ...], full: bool,
         sys.exit(75)
     try:
         mode = "full" if full else "incremental"
-        prepared = prepare_run(conn, path, site, resume=resume, mode=mode,
-                               args={"start_urls": site.start_urls, "full": full, "recheck": recheck, "db": str(path)})
+        try:
+            prepared = prepare_run(conn, site, resume=resume, mode=mode,
+                                   args={"start_urls": site.start_urls, "full": full, "recheck": recheck, "db": str(path)})
+        except sqlite3.Error as exc:
+            raise click.ClickException(archive_fault(exc, path)) from exc
         if resume and not prepared.resumed:
             click.echo(f"parknews: no interrupted run of {site.name!r} to resume; starting run {prepared.run_id}", err=True)
         conn.close()
         from parknews.crawl import run_crawl
 
-        overrides.update({"PARKNEWS_RUN_ID": prepared.run_id, "JOBDIR": str(prepared.jobdir)})
+        overrides["PARKNEWS_RUN_ID"] = prepared.run_id
         run = run_crawl(site, path, overrides=overrides, spider_args={"full": full, "recheck": recheck})
-        warnings = run_warnings(run, site)
         conn = open_archive(db)
-        with conn.atomic():
-            conn["runs"].update(run["id"], {"warnings": json.dumps(warnings, ensure_ascii=False)})
-        close_job(conn, run)
+        problems, notes = run_verdict(conn, run, site)
+        try:
+            with conn.atomic():
+                conn["runs"].update(run["id"], {"warnings": json.dumps(problems + notes, ensure_ascii=False),
+                                                "exit_status": 1 if problems else 0})
+        except sqlite3.Error as exc:
+            problems.append(f"could not record the verdict: {archive_fault(exc, path)}")
         conn.close()
     finally:
         lock.release()
     _print_run(run, path)
     _print_failures(path, run)
-    for warning in warnings:
-        click.echo(f"warning: {warning}", err=True)
-    if warnings:
+    for note in notes:
+        click.echo(f"note: {note}", err=True)
+    for problem in problems:
+        click.echo(f"warning: {problem}", err=True)
+    if problems:
         sys.exit(1)
+
+
+def _setting_overrides(items: tuple[str, ...]) -> dict[str, Any]:
+    """``-s NAME=VALUE`` options, each checked against the setting's type: one clear line when wrong."""
+    try:  # TEMP until settings_check lands
+        from parknews.settings_check import SettingsError, parse_setting_overrides
+    except ImportError:
+        return dict(i.partition("=")[::2] for i in items)
+    try:
+        return parse_setting_overrides(items)
+    except SettingsError as exc:
+        raise click.BadParameter(str(exc), param_hint="-s/--set") from None
 
 
 def _print_failures(path: Path, run: dict[str, Any], limit: int = 10) -> None:

@@ -154,6 +154,11 @@ class RawPage:
     """Profile name."""
     recheck: bool = False
     """True when this was a conditional re-fetch of an archived article (--recheck)."""
+    via: list[str] = field(default_factory=list, repr=False)
+    """Earlier URLs of a redirect chain that ended here, first the one the spider asked for."""
+    discovered: list[dict[str, Any]] = field(default_factory=list, repr=False)
+    """Requests this page led to (url, kind, stale_run, full): the frontier entries that the
+    store writes in the same transaction as the page."""
 
 
 @dataclass

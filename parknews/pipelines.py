@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
+from scrapy.utils.defer import deferred_from_coro
 from w3lib.url import canonicalize_url
 
 from parknews.extract import ExtractionError, SiteRules
@@ -24,14 +26,20 @@ from parknews.process import article_from_raw
 from parknews.profiles import COVERAGE_FIELDS
 from parknews.store import (
     RUN_COUNTS,
+    archive_fault,
     default_db_path,
     finish_run,
+    frontier_add,
+    frontier_done,
+    frontier_prune,
+    frontier_retry,
     mark_deleted,
     open_db,
     save_article,
     save_failure,
     save_page,
     start_run,
+    url_key,
 )
 
 logger = logging.getLogger(__name__)
@@ -108,6 +116,8 @@ class StorePipeline:
         self.pending: list[Any] = []
         self.counts = dict.fromkeys(RUN_COUNTS, 0)
         self.coverage = dict.fromkeys(("new", *COVERAGE_FIELDS), 0)
+        self.answered: set[str] = set()  # frontier keys that got their answer in this run
+        self.fatal: str | None = None  # the archive cannot be written (disk full): the run stops
         crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
@@ -130,6 +140,9 @@ class StorePipeline:
                 self.counts[key] = row.get(key) or 0
             self.coverage.update(json.loads(row.get("coverage") or "{}").get("counts", {}))
         self.crawler.stats.set_value("parknews/run_id", self.run_id)
+        if profile is not None:
+            with self.db.atomic():
+                frontier_prune(self.db, profile.name)
         logger.info("parknews run %s: profile %s, archive %s", self.run_id, name, self.db_path)
 
     def process_item(self, item: Any) -> Any:
@@ -140,21 +153,42 @@ class StorePipeline:
         self._queue("dropped", item, str(exception))
 
     def _queue(self, status: str, item: Any, reason: str | None) -> None:
+        if self.fatal:
+            return  # the run is stopping; what it fetched is still in the frontier for the next one
         self.pending.append((status, item, reason))
         if len(self.pending) >= self.batch_size or time.monotonic() - self.last_flush >= self.flush_seconds:
             self.flush()
 
     def flush(self) -> None:
-        if not self.pending:
+        if not self.pending or self.fatal:
             return
         batch, self.pending = self.pending, []
         self.last_flush = time.monotonic()
-        with self.db.atomic():
-            for status, item, reason in batch:
-                self._write(status, item, reason)
-            self.db["runs"].update(self.run_id, self._run_fields())
+        counts, coverage, answered = dict(self.counts), dict(self.coverage), set(self.answered)
+        try:
+            with self.db.atomic():
+                for status, item, reason in batch:
+                    self._write(status, item, reason)
+                self.db["runs"].update(self.run_id, self._run_fields())
+        except (sqlite3.OperationalError, sqlite3.DatabaseError, OSError) as exc:
+            # The transaction rolled back: the archive holds none of this batch, and the
+            # frontier still lists its URLs. Counts go back to what the archive holds.
+            self.counts, self.coverage, self.answered = counts, coverage, answered
+            self._stop(exc)
+            return
         for key, value in self.counts.items():
             self.crawler.stats.set_value(f"parknews/{key}", value)
+
+    def _stop(self, exc: BaseException) -> None:
+        """The archive cannot take more (disk full, I/O error): stop the run within seconds."""
+        self.fatal = archive_fault(exc, self.db_path)
+        logger.error("parknews: %s; stopping the run", self.fatal)
+        self.crawler.stats.set_value("parknews/fatal", self.fatal)
+        engine = self.crawler.engine
+        if engine is not None and engine.spider is not None:
+            reason = "disk_full" if "disk is full" in self.fatal else "archive_error"
+            deferred = deferred_from_coro(engine.close_spider_async(reason=reason))
+            deferred.addErrback(lambda failure: logger.error("closing the spider: %s", failure.getErrorMessage()))
 
     def _run_fields(self) -> dict[str, Any]:
         new = self.coverage["new"]
@@ -180,16 +214,27 @@ class StorePipeline:
                 return
             encoding = item.article.encoding if isinstance(item, ArticlePage) else None
             save_page(db, raw, encoding=encoding, run_id=run_id)
+            self._frontier(raw, f"HTTP {raw.status}" if raw.status >= 500 else None)
         if status == "dropped":
             stage, _, detail = (reason or "unknown: ").partition(": ")
             url = raw.url if isinstance(raw, RawPage) else getattr(item, "url", "?")
             kind = raw.kind if isinstance(raw, RawPage) else getattr(item, "kind", "article")
             save_failure(db, url=url, stage=stage, reason=detail or stage, run_id=run_id,
-                         site=getattr(raw, "site", None), status=getattr(raw, "status", None))
+                         site=getattr(raw, "site", None), status=getattr(raw, "status", None), kind=kind)
             c["failures"] += 1
             c["listing_failed" if kind == "listing" else "articles_failed"] += 1
         elif isinstance(item, FetchFailure):
-            save_failure(db, url=item.url, stage=item.stage, reason=item.reason, run_id=run_id, site=item.site)
+            save_failure(db, url=item.url, stage=item.stage, reason=item.reason, run_id=run_id, site=item.site,
+                         kind=item.kind)
+            # Timeouts and connection faults may pass: the URL waits for the next run's try.
+            # robots.txt, redirect and size refusals are final answers.
+            if item.site:
+                keys = [item.url]
+                if item.stage in ("timeout", "fetch"):
+                    frontier_retry(db, item.site, keys, f"{item.stage}: {item.reason}")
+                else:
+                    frontier_done(db, item.site, keys)
+                self.answered.update(url_key(u) for u in keys)
             c["failures"] += 1
             c["listing_failed" if item.kind == "listing" else "articles_failed"] += 1
         elif isinstance(item, ArticlePage):
@@ -197,6 +242,22 @@ class StorePipeline:
             c[f"articles_{outcome}"] += 1
             if outcome == "new":
                 self._count_coverage(item.article)
+
+    def _frontier(self, raw: RawPage, retry_reason: str | None) -> None:
+        """A stored page answers its frontier entry (or leaves it for a retry after a 5xx) and
+        adds the requests it led to, in the same transaction as the page itself."""
+        if not raw.site:
+            return
+        urls = list(dict.fromkeys([*raw.via, raw.url, raw.final_url]))
+        if retry_reason and not raw.recheck:
+            frontier_retry(self.db, raw.site, urls, retry_reason)
+        else:
+            frontier_done(self.db, raw.site, urls)
+        self.answered.update(url_key(u) for u in urls)
+        if raw.discovered:
+            # A request already answered in this run (its response overtook this page) is not waiting.
+            waiting = [e for e in raw.discovered if url_key(e["url"]) not in self.answered]
+            frontier_add(self.db, raw.site, waiting, self.run_id)
 
     def _count_coverage(self, article: Article) -> None:
         b = article.byline
@@ -215,7 +276,18 @@ class StorePipeline:
         # Fires after close_spider, with the finish reason ("finished", "shutdown", ...).
         self.counts["articles_skipped"] = self.crawler.stats.get_value("parknews/known_skipped", 0)
         self.flush()
-        with self.db.atomic():
-            self.db["runs"].update(self.run_id, self._run_fields())
-        finish_run(self.db, self.run_id, reason, self.counts)
-        self.db.close()
+        try:
+            if self.fatal:
+                # Only the run row: a one-page update that fits where the batch did not.
+                reason = "disk_full" if "disk is full" in self.fatal else "archive_error"
+                with self.db.atomic():
+                    self.db["runs"].update(self.run_id, {**self._run_fields(), "notes": json.dumps([self.fatal])})
+            else:
+                with self.db.atomic():
+                    self.db["runs"].update(self.run_id, self._run_fields())
+            finish_run(self.db, self.run_id, reason, self.counts)
+        except (sqlite3.Error, OSError) as exc:
+            logger.error("parknews: could not record the end of run %s: %s", self.run_id, archive_fault(exc, self.db_path))
+            self.crawler.stats.set_value("parknews/fatal", self.fatal or archive_fault(exc, self.db_path))
+        finally:
+            self.db.close()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import shutil
 import socket
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,19 +68,17 @@ class RunLock:
 @dataclass
 class PreparedRun:
     run_id: int
-    jobdir: Path
     resumed: bool
 
 
-def jobs_dir(db_path: Path) -> Path:
-    return db_path.parent / "jobs"
+#: Finish reasons of runs that stopped before their work was done.
+INTERRUPTED = ("shutdown", "abandoned", "cancelled", "disk_full", "archive_error")
 
 
 def abandon_stale_runs(db: sqlite_utils.Database, profile: str, keep: int | None = None) -> int:
     """Runs of this profile that never finished (the process died): mark them abandoned.
 
     Only called while holding the profile's lock, so none of them is still running.
-    Their job directories stay, so ``--resume`` can still pick the latest one up.
     """
     with db.atomic():
         cursor = db.execute(
@@ -93,68 +90,83 @@ def abandon_stale_runs(db: sqlite_utils.Database, profile: str, keep: int | None
 
 
 def resumable_run(db: sqlite_utils.Database, profile: str) -> dict[str, Any] | None:
-    """The latest interrupted run of the profile whose job directory still exists."""
-    rows = db.query(
-        "SELECT * FROM runs WHERE profile = ? AND jobdir IS NOT NULL "
-        "AND (finish_reason IS NULL OR finish_reason IN ('shutdown', 'abandoned', 'cancelled')) "
-        "ORDER BY id DESC LIMIT 1",
-        [profile],
-    )
-    for row in rows:
-        if Path(row["jobdir"]).is_dir():
-            return row
+    """The profile's latest run, when it was interrupted (it is the one ``--resume`` continues)."""
+    rows = list(db.query("SELECT * FROM runs WHERE profile = ? ORDER BY id DESC LIMIT 1", [profile]))
+    if rows and (rows[0]["finish_reason"] is None or rows[0]["finish_reason"] in INTERRUPTED):
+        return rows[0]
     return None
 
 
 def prepare_run(
-    db: sqlite_utils.Database, db_path: Path, profile: SiteProfile, *, resume: bool, mode: str, args: dict[str, Any]
+    db: sqlite_utils.Database, profile: SiteProfile, *, resume: bool, mode: str, args: dict[str, Any]
 ) -> PreparedRun:
-    """Pick the run to continue (``resume``) or start a new one with its own job directory.
+    """Pick the run to continue (``resume``) or start a new one.
 
-    A job directory is never shared between runs: a reused one would make Scrapy's
-    dupefilter skip every page the earlier run saw.
+    Either way the crawl starts from the archive's frontier (what earlier runs discovered
+    and did not fetch), so a plain run after a crash completes the archive just as
+    ``--resume`` does; resuming only keeps counting in the interrupted run's row. There is
+    no Scrapy job directory: the frontier is written in the archive's own transactions, so
+    no kill can leave it half-written or shared with another archive.
     """
     previous = resumable_run(db, profile.name) if resume else None
     if previous is not None:
         abandon_stale_runs(db, profile.name, keep=previous["id"])
         with db.atomic():
             db["runs"].update(previous["id"], {"finish_reason": None, "finished_at": None})
-        return PreparedRun(previous["id"], Path(previous["jobdir"]), resumed=True)
+        return PreparedRun(previous["id"], resumed=True)
     abandon_stale_runs(db, profile.name)
     run_id = start_run(db, profile.name, args)
-    jobdir = jobs_dir(db_path) / f"{profile.name}-{run_id}"
     with db.atomic():
-        db["runs"].update(run_id, {"jobdir": str(jobdir), "mode": mode})
-    return PreparedRun(run_id, jobdir, resumed=False)
+        db["runs"].update(run_id, {"mode": mode})
+    return PreparedRun(run_id, resumed=False)
 
 
-def close_job(db: sqlite_utils.Database, run: dict[str, Any]) -> None:
-    """A run that finished normally has nothing to resume: remove its job directory."""
-    if run.get("finish_reason") == "finished" and run.get("jobdir"):
-        shutil.rmtree(run["jobdir"], ignore_errors=True)
-        with db.atomic():
-            db["runs"].update(run["id"], {"jobdir": None})
+def _listing_failures(db: sqlite_utils.Database, run: dict[str, Any]) -> list[dict[str, Any]]:
+    """This run's failed listing pages (start URLs, listings, feeds), each with whether it
+    ever answered before this run (``pages.ok_at``)."""
+    return list(db.query(
+        "SELECT f.url, f.stage, f.reason, p.ok_at AS ok_at FROM failures f LEFT JOIN pages p ON p.url = f.url "
+        "WHERE f.run_id = ? AND f.kind = 'listing' ORDER BY f.id",
+        [run["id"]],
+    ))
 
 
-def run_warnings(run: dict[str, Any], profile: SiteProfile) -> list[str]:
-    """What a scheduled run must shout about: it did not finish, listings failed, coverage fell."""
-    warnings = []
+def run_verdict(
+    db: sqlite_utils.Database, run: dict[str, Any], profile: SiteProfile
+) -> tuple[list[str], list[str]]:
+    """(problems, notes) of a finished run. Problems make the CLI exit 1, so cron mails them:
+    the run did not finish, a start URL failed, a listing page or feed that answered in an
+    earlier run broke, coverage fell below the profile's thresholds. Notes are dead links
+    never seen to work (a category the site dropped, a feed it never had): recorded in the
+    run row and printed, but no reason to wake anyone every night.
+    """
+    problems, notes = [], []
     reason = run.get("finish_reason")
-    if reason != "finished":
-        warnings.append(f"run {run.get('id')} did not finish normally ({reason}); 'parknews crawl {profile.name} --resume' continues it")
-    if run.get("listing_failed"):
-        warnings.append(
-            f"{run['listing_failed']} listing page(s) failed: the site may be down or redesigned "
-            f"(see: parknews runs --site {profile.name}; the failures table)"
+    fatal = json.loads(run.get("notes") or "[]") if reason in ("disk_full", "archive_error") else []
+    if fatal:
+        problems.append(f"run {run.get('id')} stopped: {fatal[0]}; free space and run again (the frontier keeps what is left)")
+    elif reason != "finished":
+        problems.append(f"run {run.get('id')} did not finish normally ({reason}); 'parknews crawl {profile.name} --resume' continues it")
+    starts = {u.rstrip("/") for u in profile.start_urls}
+    broke, dead = [], []
+    for row in _listing_failures(db, run):
+        (broke if row["url"].rstrip("/") in starts or row["ok_at"] else dead).append(row)
+    if broke:
+        urls = ", ".join(r["url"] for r in broke[:3]) + (" ..." if len(broke) > 3 else "")
+        problems.append(
+            f"{len(broke)} listing page(s) that answered before failed ({urls}): the site may be down or "
+            f"redesigned (see: parknews runs --site {profile.name}; the failures table)"
         )
+    for row in dead:
+        notes.append(f"dead link, never seen to work: {row['url']} [{row['stage']}] {row['reason']}")
     coverage = json.loads(run.get("coverage") or "{}")
     shares = coverage.get("shares") or {}
     for field_name, minimum in profile.thresholds.items():
         share = shares.get(field_name)
         if share is not None and share < minimum:
             new = (coverage.get("counts") or {}).get("new", 0)
-            warnings.append(
+            problems.append(
                 f"only {share:.0%} of {new} new articles have a {field_name} (profile threshold {minimum:.0%}): "
                 "extraction may be broken by a redesign"
             )
-    return warnings
+    return problems, notes

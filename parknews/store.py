@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlite_utils
+from w3lib.url import canonicalize_url
 
 from parknews.items import SCHEMA_VERSION, Article, RawPage
 
@@ -31,6 +32,18 @@ ENV_DB = "PARKNEWS_DB"
 
 class StoreError(RuntimeError):
     """The archive cannot be opened or written."""
+
+
+def archive_fault(exc: BaseException, path: str | Path) -> str:
+    """One line for an error that stops writes to the archive: a full disk, a read-only or
+    vanished file, an I/O error."""
+    text = str(exc) or type(exc).__name__
+    errno_ = getattr(exc, "errno", None)
+    if errno_ == 28 or "disk is full" in text or "No space left" in text:
+        return f"the archive's disk is full (database or disk is full): {path}"
+    if "readonly" in text or "read-only" in text:
+        return f"the archive cannot be written (read-only): {path}"
+    return f"the archive cannot be written ({text}): {path}"
 
 
 def default_db_path() -> Path:
@@ -131,20 +144,26 @@ def _fts_tokens_sql(expr: str) -> str:
     phrase of its n-1 windows and a single character is the prefix query ``"区" *``.
     ``parknews.search`` builds queries this way. Pure SQL, so the triggers below need no
     application function and every connection that writes articles keeps the index in
-    step: json_each over a zeroblob-sized array numbers the characters. substr() walks a
-    string from its start, so the text is first cut into 65-character pieces (64 windows
-    each; ``LIMIT -1`` keeps SQLite from re-cutting them per window): linear, not quadratic,
-    in the text's length. Changing the windows means rebuilding the index in a new
-    migration: the delete trigger must reproduce exactly the text that was indexed.
-    """
-    def numbers(count: str) -> str:  # a JSON array of count + 1 zeros: keys 0..count
-        return f"'[' || replace(hex(zeroblob({count})), '00', '0,') || '0]'"
+    step. Changing the windows means rebuilding the index in a new migration: the delete
+    trigger must reproduce exactly the text that was indexed.
 
+    Cost: substr() on text walks from the string's start, so cutting a long text into
+    pieces at increasing offsets is quadratic (a 5 MB one-line page took a minute). The
+    text is instead halved recursively (``parts``: a piece, how many windows start in it,
+    its offset) until each piece holds at most 64 windows; every level of halving reads the
+    text once, so the cost is n log n. A left half keeps one character more than its
+    windows, for the window that straddles the cut. The pieces' windows are read in offset
+    order, so the tokens keep the text's order (phrase queries depend on it).
+    """
+    numbers = "'[" + ",".join("0" * 64) + "]'"  # json_each keys 0..63
     return (
-        f"(SELECT group_concat(substr(pieces.piece, windows.key + 1, 2), ' ') FROM "
-        f"(SELECT substr({expr}, starts.key * 64 + 1, 65) AS piece "
-        f"FROM json_each({numbers(f'(length({expr}) - 1) / 64')}) AS starts LIMIT -1) AS pieces "
-        f"CROSS JOIN json_each({numbers('63')}) AS windows WHERE windows.key < length(pieces.piece))"
+        "(SELECT group_concat(w, ' ') FROM (WITH RECURSIVE parts(p, n, pos) AS ("
+        f"SELECT {expr}, length({expr}), 0 UNION ALL "
+        "SELECT CASE half WHEN 0 THEN substr(p, 1, n / 2 + 1) ELSE substr(p, n / 2 + 1) END, "
+        "CASE half WHEN 0 THEN n / 2 ELSE n - n / 2 END, CASE half WHEN 0 THEN pos ELSE pos + n / 2 END "
+        "FROM parts, (SELECT 0 AS half UNION ALL SELECT 1) WHERE n > 64) "
+        f"SELECT substr(p, win.key + 1, 2) AS w FROM parts JOIN json_each({numbers}) AS win ON win.key < n "
+        "WHERE n <= 64 ORDER BY pos, win.key))"
     )
 
 
@@ -181,16 +200,7 @@ def _m3_fulltext(db: sqlite_utils.Database) -> None:
         "title, body, captions, content='', tokenize='unicode61 remove_diacritics 2')"
     )
     db.execute(f"INSERT INTO articles_fts(rowid, title, body, captions) SELECT rowid, {_fts_values_sql('articles')} FROM articles")
-    insert_new = f"INSERT INTO articles_fts(rowid, title, body, captions) VALUES (new.rowid, {_fts_values_sql('new')});"
-    delete_old = (f"INSERT INTO articles_fts(articles_fts, rowid, title, body, captions) "
-                  f"VALUES ('delete', old.rowid, {_fts_values_sql('old')});")
-    db.execute(f"CREATE TRIGGER articles_fts_insert AFTER INSERT ON articles BEGIN {insert_new} END")
-    db.execute(f"CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles BEGIN {delete_old} END")
-    db.execute(
-        "CREATE TRIGGER articles_fts_update AFTER UPDATE ON articles WHEN old.rowid IS NOT new.rowid "
-        "OR old.title IS NOT new.title OR old.body IS NOT new.body OR old.captions IS NOT new.captions "
-        f"BEGIN {delete_old} {insert_new} END"
-    )
+    _create_fts_triggers(db)
 
     db.execute("CREATE TABLE article_changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, url TEXT NOT NULL UNIQUE, changed_at TEXT)")
     db.execute("INSERT INTO article_changes(url, changed_at) SELECT url, updated_at FROM articles ORDER BY url")
@@ -202,8 +212,49 @@ def _m3_fulltext(db: sqlite_utils.Database) -> None:
     db.execute(f"CREATE TRIGGER article_changes_update AFTER UPDATE ON articles WHEN {changed} BEGIN {log_change} END")
 
 
+def _create_fts_triggers(db: sqlite_utils.Database) -> None:
+    insert_new = f"INSERT INTO articles_fts(rowid, title, body, captions) VALUES (new.rowid, {_fts_values_sql('new')});"
+    delete_old = (f"INSERT INTO articles_fts(articles_fts, rowid, title, body, captions) "
+                  f"VALUES ('delete', old.rowid, {_fts_values_sql('old')});")
+    db.execute(f"CREATE TRIGGER articles_fts_insert AFTER INSERT ON articles BEGIN {insert_new} END")
+    db.execute(f"CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles BEGIN {delete_old} END")
+    db.execute(
+        "CREATE TRIGGER articles_fts_update AFTER UPDATE ON articles WHEN old.rowid IS NOT new.rowid "
+        "OR old.title IS NOT new.title OR old.body IS NOT new.body OR old.captions IS NOT new.captions "
+        f"BEGIN {delete_old} {insert_new} END"
+    )
+
+
+def _m4_frontier(db: sqlite_utils.Database) -> None:
+    """The durable crawl frontier, pages that ever answered, run verdicts; n log n index triggers.
+
+    - ``frontier``: every URL a run decided to fetch and has not fetched yet, written in the
+      same transaction as the page that discovered it and deleted in the one that stores
+      its answer. Whatever kills a run, the next one starts from it (see SiteSpider.start).
+    - ``pages.ok_at``: when the URL last answered with a page (status < 400); kept when a
+      later fetch fails, so a run can tell "broke" (it worked before) from "never worked".
+    - ``runs.exit_status`` and ``runs.notes``: the verdict the CLI gave and the dead links
+      that were only worth a note.
+    - The full-text triggers are recreated with the n log n window SQL; the windows are the
+      same, so the index itself stays as it is.
+    """
+    db.execute(
+        "CREATE TABLE frontier (site TEXT NOT NULL, key TEXT NOT NULL, url TEXT NOT NULL, kind TEXT NOT NULL, "
+        "stale_run INTEGER NOT NULL DEFAULT 0, full INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0, "
+        "last_error TEXT, run_id INTEGER, discovered_at TEXT, PRIMARY KEY (site, key))"
+    )
+    db["pages"].add_column("ok_at", str)
+    db.execute("UPDATE pages SET ok_at = fetched_at WHERE status < 400")
+    db["failures"].add_column("kind", str)
+    db["runs"].add_column("exit_status", int)
+    db["runs"].add_column("notes", str)
+    for name in ("articles_fts_insert", "articles_fts_delete", "articles_fts_update"):
+        db.execute(f"DROP TRIGGER IF EXISTS {name}")
+    _create_fts_triggers(db)
+
+
 #: Numbered migrations. Append, never edit a released one.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m1_initial, _m2_incremental, _m3_fulltext]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m1_initial, _m2_incremental, _m3_fulltext, _m4_frontier]
 
 
 def ensure_db_shape(db: sqlite_utils.Database) -> None:
@@ -311,9 +362,11 @@ def mark_deleted(db: sqlite_utils.Database, url: str, run_id: int | None) -> boo
 
 
 def save_page(db: sqlite_utils.Database, page: RawPage, *, encoding: str | None, run_id: int | None) -> None:
-    """Store the raw response (latest fetch per URL)."""
+    """Store the raw response (latest fetch per URL); ``ok_at`` only moves when it answered."""
+    ok = {"ok_at": page.fetched_at} if page.status < 400 else {}
     db["pages"].upsert(
         {
+            **ok,
             "url": page.url,
             "final_url": page.final_url,
             "site": page.site,
@@ -330,12 +383,70 @@ def save_page(db: sqlite_utils.Database, page: RawPage, *, encoding: str | None,
     )
 
 
+# --- the crawl frontier ---------------------------------------------------------------
+
+#: A URL whose fetch failed for a reason that may pass (5xx, timeout, reset) stays in the
+#: frontier for this many runs' tries; then it is dropped (its failure rows remain).
+FRONTIER_MAX_ATTEMPTS = 3
+
+
+def url_key(url: str) -> str:
+    """The frontier's and the articles table's key of a URL: w3lib-canonical, no fragment."""
+    return canonicalize_url(url) if url.startswith(("http://", "https://")) else url
+
+
+def frontier_add(db: sqlite_utils.Database, site: str, entries: list[dict[str, Any]], run_id: int | None) -> None:
+    """Record requests a stored page led to. A URL already waiting keeps its first entry."""
+    stamp = now_iso()
+    db.conn.executemany(
+        "INSERT OR IGNORE INTO frontier (site, key, url, kind, stale_run, full, run_id, discovered_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [(site, url_key(e["url"]), e["url"], e.get("kind", "article"), int(e.get("stale_run") or 0),
+          int(bool(e.get("full"))), run_id, stamp) for e in entries],
+    )
+
+
+def frontier_done(db: sqlite_utils.Database, site: str, urls: list[str]) -> None:
+    """These URLs got their answer: they leave the frontier."""
+    db.conn.executemany("DELETE FROM frontier WHERE site = ? AND key = ?", [(site, url_key(u)) for u in urls])
+
+
+def frontier_retry(db: sqlite_utils.Database, site: str, urls: list[str], error: str) -> None:
+    """A fetch failed for a passing reason: the URL stays for the next run, up to FRONTIER_MAX_ATTEMPTS tries."""
+    keys = [(site, url_key(u)) for u in urls]
+    db.conn.executemany("UPDATE frontier SET attempts = attempts + 1, last_error = ? WHERE site = ? AND key = ?",
+                        [(error[:300], *k) for k in keys])
+    db.conn.executemany("DELETE FROM frontier WHERE site = ? AND key = ? AND attempts >= ?",
+                        [(*k, FRONTIER_MAX_ATTEMPTS) for k in keys])
+
+
+def frontier_prune(db: sqlite_utils.Database, site: str) -> int:
+    """Drop article entries whose URL is archived or got a final answer already (a crash can
+    leave both). Listing entries stay: listing pages are fetched again on every run, and a
+    waiting one is the rest of a walk that a crash cut short."""
+    cursor = db.execute(
+        "DELETE FROM frontier WHERE site = ? AND kind = 'article' AND (key IN (SELECT url FROM articles WHERE site = ?) "
+        "OR url IN (SELECT url FROM pages WHERE site = ? AND kind = 'article' AND status < 500))",
+        [site, site, site],
+    )
+    return cursor.rowcount
+
+
+def frontier_pending(db: sqlite_utils.Database | sqlite3.Connection, site: str) -> list[dict[str, Any]]:
+    """What the site's runs decided to fetch and have not fetched yet, oldest first."""
+    conn = db.conn if isinstance(db, sqlite_utils.Database) else db
+    rows = conn.execute("SELECT url, kind, stale_run, full, attempts FROM frontier WHERE site = ? "
+                        "ORDER BY rowid", [site]).fetchall()
+    return [{"url": u, "kind": k, "stale_run": st, "full": bool(f), "attempts": a} for u, k, st, f, a in rows]
+
+
 def save_failure(
     db: sqlite_utils.Database, *, url: str, stage: str, reason: str, run_id: int | None,
-    site: str | None = None, status: int | None = None,
+    site: str | None = None, status: int | None = None, kind: str | None = None,
 ) -> None:
     db["failures"].insert(
-        {"run_id": run_id, "url": url, "site": site, "stage": stage, "reason": reason[:1000], "status": status, "at": now_iso()}
+        {"run_id": run_id, "url": url, "site": site, "stage": stage, "reason": reason[:1000], "status": status,
+         "at": now_iso(), "kind": kind}
     )
 
 

@@ -97,7 +97,7 @@ def test_runs_over_a_changing_site(site_copy: Path, tmp_path: Path) -> None:
         site.requests.clear()
         third = run_cli(*crawl, "--recheck", "100000")
         assert third.returncode == 1
-        assert "listing page(s) failed" in third.stderr
+        assert "listing page(s) that answered before failed" in third.stderr
         fetched = _article_fetches(site.requests)
         for post_id in NEW_IDS:
             assert fetched[f"/index.php/post/{post_id}.html"] == 1

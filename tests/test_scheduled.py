@@ -53,6 +53,13 @@ def _articles(db: Path) -> int:
         return 0
 
 
+def _runs(db: Path) -> int:
+    try:
+        return _query(db, "SELECT count(*) FROM runs")[0][0]
+    except sqlite3.OperationalError:
+        return 0
+
+
 def _assert_archive_sound(db: Path) -> None:
     assert _query(db, "PRAGMA integrity_check") == [("ok",)]
     # Every article has the raw page it was extracted from (written in the same transaction).
@@ -92,21 +99,26 @@ def test_overlapping_real_runs_sigterm_and_resume(tmp_path: Path) -> None:
                 first.kill()
         assert first.returncode == 1
         assert "did not finish normally (shutdown)" in err
-        run_id, reason, jobdir = _query(db, "SELECT id, finish_reason, jobdir FROM runs")[0]
-        assert reason == "shutdown" and Path(jobdir).is_dir()
+        run_id, reason = _query(db, "SELECT id, finish_reason FROM runs")[0]
+        assert reason == "shutdown"
         partial = _articles(db)
         assert 0 < partial < ARTICLES
+        # What the stopped run had discovered and not fetched waits in the archive's frontier.
+        assert _query(db, "SELECT count(*) FROM frontier")[0][0] > 0
         _assert_archive_sound(db)
 
         resumed = run_cli("crawl", "rentsh", "--db", str(db), "--start-url", site.url + "/", "--resume",
                           "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False")
     assert resumed.returncode == 0, resumed.stderr
-    runs = _query(db, "SELECT id, finish_reason, jobdir, articles_new FROM runs")
+    runs = _query(db, "SELECT id, finish_reason, articles_new FROM runs")
     assert len(runs) == 1  # the same run continued, not a new one
-    assert runs[0][:3] == (run_id, "finished", None)  # job dir removed once finished
-    assert runs[0][3] == ARTICLES
-    assert not Path(jobdir).exists()
+    assert runs[0][:2] == (run_id, "finished")
+    assert runs[0][2] == ARTICLES
     assert _articles(db) == ARTICLES
+    # Only the page that answered 500 still waits, for the next run's retry.
+    assert [(u.rsplit("/", 1)[1], k, a) for u, k, a in _query(db, "SELECT url, kind, attempts FROM frontier")] == [
+        ("99500.html", "article", 1)]
+    assert not (tmp_path / "jobs").exists()  # no Scrapy job directory beside the archive
     _assert_archive_sound(db)
 
 
@@ -119,7 +131,7 @@ def test_kill_9_at_any_moment_leaves_a_sound_archive_and_the_next_run_completes(
             if kill_after_articles:
                 _wait_for(lambda: _articles(db) >= kill_after_articles)
             else:
-                _wait_for(lambda: db.exists())
+                _wait_for(lambda: _runs(db) >= 1)  # the archive exists with its schema and the run row
             os.kill(crawl.pid, signal.SIGKILL)
             crawl.communicate(timeout=30)
         finally:

@@ -91,6 +91,7 @@ class SiteSpider(scrapy.Spider):
         self.requested: set[str] = set()
         self.skipped: set[str] = set()
         self.seen_in_section: dict[str, set[str]] = {}
+        self.pending: list[dict[str, Any]] = []
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SiteSpider:
@@ -131,6 +132,12 @@ class SiteSpider(scrapy.Spider):
             [self.profile.name, self.profile.name],
         )
         self.known = {canonicalize_url(url) for (url,) in rows}
+        # What earlier runs decided to fetch and never got to (a crash, a kill, a full disk).
+        self.pending = [
+            {"url": url, "kind": kind, "stale_run": stale_run, "full": bool(full)}
+            for url, kind, stale_run, full in self._archive_rows(
+                "SELECT url, kind, stale_run, full FROM frontier WHERE site = ? ORDER BY rowid", [self.profile.name])
+        ]
 
     def _recheck_requests(self) -> Iterator[Request]:
         since = (datetime.now(timezone.utc) - timedelta(days=self.recheck_days or 0)).date().isoformat()
@@ -166,6 +173,7 @@ class SiteSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[Any]:
         self._load_known()
         self.crawler.stats.set_value("parknews/known_articles", len(self.known))
+        self.crawler.stats.set_value("parknews/frontier_resumed", len(self.pending))
         if self.recheck_days is not None:
             for request in self._recheck_requests():
                 yield request
@@ -174,14 +182,25 @@ class SiteSpider(scrapy.Spider):
                 yield self._article_request(url, force=True)
             else:
                 yield self._listing_request(url, stale_run=0)
+        # The frontier: the rest of whatever an earlier run left unfinished. A listing page
+        # continues its walk with the state it was discovered with, so a walk cut short is
+        # completed, never judged by the pages it happened to reach.
+        for entry in self.pending:
+            url = self._rehost(entry["url"])
+            if entry["kind"] == "listing":
+                yield self._listing_request(url, stale_run=entry["stale_run"], full=entry["full"])
+            else:
+                request = self._article_request(url)
+                if request is not None:
+                    yield request
         if all(self.profile.is_article(url) for url in self.profile.start_urls):
             return  # pointed at article pages only: fetch just those
         for url in self.profile.feed_urls():
             yield Request(url, callback=self.parse_feed, errback=self.on_error, meta={"kind": "listing"})
 
-    def _listing_request(self, url: str, stale_run: int) -> Request:
+    def _listing_request(self, url: str, stale_run: int, full: bool = False) -> Request:
         return Request(url, callback=self.parse_listing, errback=self.on_error,
-                       meta={"kind": "listing", "stale_run": stale_run})
+                       meta={"kind": "listing", "stale_run": stale_run, "full": full or self.full})
 
     def _article_request(self, url: str, force: bool = False) -> Request | None:
         key = canonicalize_url(url)
@@ -194,9 +213,13 @@ class SiteSpider(scrapy.Spider):
         return Request(url, callback=self.parse_article, errback=self.on_error, meta={"kind": "article"}, priority=1)
 
     def parse_listing(self, response: Response) -> Iterator[Any]:
-        yield self._raw(response, "listing")
-        if not isinstance(response, TextResponse):
-            return
+        """The listing page goes to the store with the requests it leads to (the frontier
+        entries written with it, in one transaction); then the requests are scheduled."""
+        requests = list(self._listing_requests(response)) if isinstance(response, TextResponse) else []
+        yield self._raw(response, "listing", requests)
+        yield from requests
+
+    def _listing_requests(self, response: TextResponse) -> Iterator[Request]:
         here = self.profile.listing_position(response.url)
         new_articles = 0
         listings: list[str] = []
@@ -221,11 +244,13 @@ class SiteSpider(scrapy.Spider):
         if self.profile.next_page:
             listings += [response.urljoin(h) for h in response.css(f"{self.profile.next_page}::attr(href)").getall()]
         stale_run = 0 if new_articles else response.meta.get("stale_run", 0) + 1
+        full = bool(response.meta.get("full"))
         for url in dict.fromkeys(listings):
-            if self._follow_listing(here, self.profile.listing_position(url), stale_run):
-                yield self._listing_request(url, stale_run)
+            if self._follow_listing(here, self.profile.listing_position(url), stale_run, full):
+                yield self._listing_request(url, stale_run, full)
 
-    def _follow_listing(self, here: tuple[str, int] | None, there: tuple[str, int] | None, stale_run: int) -> bool:
+    def _follow_listing(self, here: tuple[str, int] | None, there: tuple[str, int] | None, stale_run: int,
+                        full: bool = False) -> bool:
         if there is None:
             return True  # the pattern has no page numbers: follow every listing link
         section, page = there
@@ -233,28 +258,37 @@ class SiteSpider(scrapy.Spider):
             return page == 1  # enter another section at its first page
         if page != here[1] + 1:
             return False  # pagination is walked one page at a time
-        return self.full or stale_run < self.profile.stale_listing_pages
+        return full or self.full or stale_run < self.profile.stale_listing_pages
 
     def parse_feed(self, response: Response) -> Iterator[Any]:
         """RSS, Atom or sitemap XML: article links are discovered like a listing's."""
-        yield self._raw(response, "listing")
+        requests = []
         for raw_url in _FEED_LINK.findall(response.body):
             url = self._rehost(raw_url.decode("utf-8", "replace").strip())
             if self.profile.is_article(url) and urlsplit(url).hostname in self.allowed_domains:
                 request = self._article_request(url)
                 if request is not None:
-                    yield request
+                    requests.append(request)
+        yield self._raw(response, "listing", requests)
+        yield from requests
 
     def parse_article(self, response: Response) -> Iterator[Any]:
         yield self._raw(response, "article")
 
     def _links(self, response: TextResponse) -> Iterator[str]:
+        """http(s) links of the page that stay on the allowed domains (offsite requests would be
+        dropped unanswered, and must not wait in the frontier)."""
+        domains = [d.lower() for d in self.allowed_domains]
         for href in response.css("a::attr(href)").getall():
             url, _ = urldefrag(response.urljoin(href.strip()))
-            if urlsplit(url).scheme in ("http", "https"):
+            parts = urlsplit(url)
+            host = (parts.hostname or "").lower()
+            if parts.scheme in ("http", "https") and (
+                not domains or any(host == d or host.endswith("." + d) for d in domains)
+            ):
                 yield url
 
-    def _raw(self, response: Response, kind: str) -> RawPage:
+    def _raw(self, response: Response, kind: str, requests: list[Request] | None = None) -> RawPage:
         headers = {
             k.decode("latin-1").lower(): b", ".join(v).decode("latin-1")
             for k, v in response.headers.items()
@@ -269,6 +303,12 @@ class SiteSpider(scrapy.Spider):
             fetched_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
             site=self.profile.name,
             recheck=bool(response.meta.get("recheck")),
+            via=list(response.meta.get("redirect_urls") or []),
+            discovered=[
+                {"url": r.url, "kind": r.meta.get("kind", "article"), "stale_run": r.meta.get("stale_run", 0),
+                 "full": bool(r.meta.get("full"))}
+                for r in requests or []
+            ],
         )
 
     def on_error(self, failure: Failure) -> Iterator[Any]:
