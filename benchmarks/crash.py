@@ -37,7 +37,7 @@ from benchmarks.synthsite import SiteServer, SyntheticSite  # noqa: E402
 
 #: Settings of every crawl here: our own server, no politeness delay worth waiting for.
 CRAWL_SETTINGS = ("-s", "DOWNLOAD_DELAY=0.01", "-s", "AUTOTHROTTLE_ENABLED=False",
-                  "-s", "RANDOMIZE_DOWNLOAD_DELAY=False", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=4",
+                  "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=4",
                   "-s", "PARKNEWS_BATCH_SIZE=5")
 
 

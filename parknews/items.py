@@ -13,7 +13,7 @@ from typing import Any
 
 #: Version of the exported record. Bump the minor part when fields are added,
 #: the major part when a field changes meaning or is removed.
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 
 @dataclass
@@ -112,6 +112,13 @@ class Article:
     """When the page was fetched, ISO 8601 UTC."""
     removed: list[Removal] = field(default_factory=list)
     """Audit of the boilerplate removed from the body, by rule."""
+    missing: list[str] = field(default_factory=list)
+    """Core fields the page did not yield, by name ("title", "published_at"): an article
+    with a gap is archived with the gap named, the same way by the crawl, ``parknews
+    extract`` and ``parknews reextract``."""
+    notes: list[str] = field(default_factory=list)
+    """What the extractor noticed and could not use, in words (a date outside 1990–2100
+    stays in ``published_raw`` and is named here)."""
 
     def to_dict(self) -> dict[str, Any]:
         """The record as plain JSON-ready data, with its schema version."""

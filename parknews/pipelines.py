@@ -83,18 +83,20 @@ class ExtractPipeline:
         try:
             article = article_from_raw(item, _rules_of(self.crawler))
         except ExtractionError as exc:
+            # A page that cannot be decoded is a `decode` failure, not an empty article.
+            if str(exc).startswith("decode:"):
+                raise DropItem(str(exc)) from exc
             raise DropItem(f"extract: {exc}") from exc
         return ArticlePage(raw=item, article=article)
 
 
 class ValidatePipeline:
-    """An article needs a URL, a title and a body; anything less is a failure, not a row."""
+    """An article needs a URL and a body (``parknews.process.validated``, the rule every path
+    shares); a missing title or date is named in ``missing`` and the record is kept."""
 
     def process_item(self, item: Any) -> Any:
-        if isinstance(item, ArticlePage):
-            missing = [name for name in ("url", "title", "body") if not getattr(item.article, name)]
-            if missing:
-                raise DropItem(f"validate: missing {', '.join(missing)}")
+        if isinstance(item, ArticlePage) and (not item.article.url or not item.article.body):
+            raise DropItem("validate: missing body")
         return item
 
 
@@ -127,6 +129,11 @@ class StorePipeline:
 
     def open_spider(self) -> None:
         self.db = open_db(self.db_path)
+        quota = self.crawler.settings.getfloat("PARKNEWS_MAX_ARCHIVE_MB", 0)
+        if quota > 0:
+            # SQLite refuses to grow the file past this (SQLITE_FULL), as a full disk would.
+            page_size = self.db.execute("PRAGMA page_size").fetchone()[0]
+            self.db.execute(f"PRAGMA max_page_count = {max(1, int(quota * 1024 * 1024 // page_size))}")
         spider = self.crawler.spider
         profile = getattr(spider, "profile", None)
         name = profile.name if profile else spider.name

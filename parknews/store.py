@@ -69,6 +69,10 @@ def article_columns() -> dict[str, type]:
     return columns
 
 
+#: Record fields added after schema 1.0 (migration 4).
+_FIELDS_AFTER_1_0 = ("missing", "notes")
+
+
 def _m1_initial(db: sqlite_utils.Database) -> None:
     db["runs"].create(
         {
@@ -106,7 +110,8 @@ def _m1_initial(db: sqlite_utils.Database) -> None:
         },
         pk="url",
     )
-    db["articles"].create(article_columns(), pk="url")
+    # The columns of record schema 1.0; later fields arrive with the migration that added them.
+    db["articles"].create({k: v for k, v in article_columns().items() if k not in _FIELDS_AFTER_1_0}, pk="url")
     db["failures"].create(
         {"id": int, "run_id": int, "url": str, "site": str, "stage": str, "reason": str, "status": int, "at": str},
         pk="id",
@@ -183,6 +188,8 @@ def _fts_values_sql(row: str) -> str:
 #: Record fields whose change makes an article "changed" for incremental export:
 #: every exported field but fetched_at, which moves on every re-crawl.
 _CHANGE_COLUMNS = [f.name for f in dataclasses.fields(Article) if f.name not in ("url", "fetched_at")] + ["schema_version"]
+#: The same list as migration 3 knew it (record schema 1.0): a migration never changes with the code.
+_CHANGE_COLUMNS_1_0 = [c for c in _CHANGE_COLUMNS if c not in _FIELDS_AFTER_1_0]
 
 
 def _m3_fulltext(db: sqlite_utils.Database) -> None:
@@ -204,12 +211,19 @@ def _m3_fulltext(db: sqlite_utils.Database) -> None:
 
     db.execute("CREATE TABLE article_changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, url TEXT NOT NULL UNIQUE, changed_at TEXT)")
     db.execute("INSERT INTO article_changes(url, changed_at) SELECT url, updated_at FROM articles ORDER BY url")
-    # Delete then insert (not INSERT OR REPLACE): an outer INSERT OR IGNORE would turn a REPLACE here into IGNORE.
-    log_change = ("DELETE FROM article_changes WHERE url = new.url; "
-                  "INSERT INTO article_changes(url, changed_at) VALUES (new.url, strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now'));")
-    changed = " OR ".join(f"old.{c} IS NOT new.{c}" for c in ["url", *_CHANGE_COLUMNS])
-    db.execute(f"CREATE TRIGGER article_changes_insert AFTER INSERT ON articles BEGIN {log_change} END")
-    db.execute(f"CREATE TRIGGER article_changes_update AFTER UPDATE ON articles WHEN {changed} BEGIN {log_change} END")
+    db.execute(f"CREATE TRIGGER article_changes_insert AFTER INSERT ON articles BEGIN {_LOG_CHANGE} END")
+    _create_change_trigger(db, _CHANGE_COLUMNS_1_0)
+
+
+# Delete then insert (not INSERT OR REPLACE): an outer INSERT OR IGNORE would turn a REPLACE here into IGNORE.
+_LOG_CHANGE = ("DELETE FROM article_changes WHERE url = new.url; "
+               "INSERT INTO article_changes(url, changed_at) VALUES (new.url, strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now'));")
+
+
+def _create_change_trigger(db: sqlite_utils.Database, columns: list[str]) -> None:
+    changed = " OR ".join(f"old.{c} IS NOT new.{c}" for c in ["url", *columns])
+    db.execute("DROP TRIGGER IF EXISTS article_changes_update")
+    db.execute(f"CREATE TRIGGER article_changes_update AFTER UPDATE ON articles WHEN {changed} BEGIN {_LOG_CHANGE} END")
 
 
 def _create_fts_triggers(db: sqlite_utils.Database) -> None:
@@ -235,6 +249,7 @@ def _m4_frontier(db: sqlite_utils.Database) -> None:
       later fetch fails, so a run can tell "broke" (it worked before) from "never worked".
     - ``runs.exit_status`` and ``runs.notes``: the verdict the CLI gave and the dead links
       that were only worth a note.
+    - ``articles.missing`` and ``articles.notes`` (record schema 1.1).
     - The full-text triggers are recreated with the n log n window SQL; the windows are the
       same, so the index itself stays as it is.
     """
@@ -245,6 +260,9 @@ def _m4_frontier(db: sqlite_utils.Database) -> None:
     )
     db["pages"].add_column("ok_at", str)
     db.execute("UPDATE pages SET ok_at = fetched_at WHERE status < 400")
+    db["articles"].add_column("missing", str)
+    db["articles"].add_column("notes", str)
+    _create_change_trigger(db, _CHANGE_COLUMNS)  # record schema 1.1: its new fields are changes too
     db["failures"].add_column("kind", str)
     db["runs"].add_column("exit_status", int)
     db["runs"].add_column("notes", str)

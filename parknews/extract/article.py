@@ -31,6 +31,21 @@ from parknews.extract.rules import simplify_labels
 from parknews.items import Article, Byline, Link, Removal
 
 
+#: A written date (2999-01-01, 1899年5月4日) the date finder rejects for its year.
+_DATE_SHAPE = re.compile(r"(?<!\d)(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?")
+
+
+def _note_unusable_date(article: Article, info_lines: list[str]) -> None:
+    """No publication date found, but the info line writes one out of range: keep what the
+    page wrote in ``published_raw`` and say why it was not used, rather than lose it silently."""
+    for line in info_lines:
+        m = _DATE_SHAPE.search(line)
+        if m and not 1990 <= int(m[1]) <= 2100:
+            article.published_raw = m.group().strip()
+            article.notes.append(f"date {article.published_raw!r} is outside 1990–2100; published_at left empty")
+            return
+
+
 class ExtractionError(ValueError):
     """A page that yields no article. ``reason`` is short and stable enough to group by."""
 
@@ -119,6 +134,8 @@ def extract_article(
         published = find_published(page, info_lines, clues=clues, index=index)
     if published:
         article.published_at, article.published_raw = published
+    else:
+        _note_unusable_date(article, info_lines)
     page_source = _page_source(page, index)
     # Read before the block is cleaned: cleaning drops the headline, info line and author elements.
     page_byline = find_authors(page, title_el, info_lines, clues=clues, index=index)
