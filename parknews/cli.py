@@ -35,6 +35,8 @@ class CleanErrors(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except BrokenPipeError:
+            raise  # click ends quietly (exit 1) when the reader of our output has gone: `parknews export | head`
         except (OSError, UnicodeError) as exc:
             raise click.ClickException(f"{exc.__class__.__name__}: {exc}") from exc
 

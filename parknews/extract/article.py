@@ -114,7 +114,7 @@ def extract_article(
         page = parse_page(text, url, utf8=utf8, raw=raw)
     except ValueError as exc:
         raise ExtractionError("parse", str(exc)) from exc
-    article = Article(url=url, encoding=encoding, canonical_url=page.canonical)
+    article = Article(url=url, encoding=encoding, canonical_url=page.canonical, notes=list(page.notes))
     clues = collect_clues(page)  # before stripping: some CMSes keep date and author only in comments
     _strip_page(page.tree)
     # One walk over the stripped tree for the finders below; the tree stays as it is until

@@ -16,7 +16,11 @@ HtmlElement = etree._Element
 # Comments and processing instructions are dropped while parsing (their text never shows; the
 # CMS records some pages keep in comments are read from the source, see dates.collect_clues).
 # No table of id attributes either (nothing here looks elements up by id).
-_OPTIONS = {"remove_blank_text": False, "remove_comments": True, "remove_pis": True, "no_network": True, "collect_ids": False}
+# libxml2 nests elements up to 256 deep and drops the rest of the document past that; such
+# a page is parsed again flat (_flat_reparse). Its huge_tree option would allow 2048, deeper
+# than the Python tree walks here can recurse.
+_OPTIONS = {"remove_blank_text": False, "remove_comments": True, "remove_pis": True, "no_network": True,
+            "collect_ids": False}
 _PARSER = etree.HTMLParser(**_OPTIONS)
 # The same for UTF-8 bytes: libxml2 reads them as they are, faster than a Python str it must convert.
 _UTF8_PARSER = etree.HTMLParser(encoding="utf-8", **_OPTIONS)
@@ -64,6 +68,8 @@ class Page:
     """``<link rel=canonical href>``, resolved."""
     base: str = ""
     """Base URL for relative links: ``<base href>`` resolved against url, else url."""
+    notes: list[str] = field(default_factory=list)
+    """What parsing had to do to keep the text (see Article.notes)."""
     html: str | None = None
     """The decoded source, for cheap substring tests before a tree scan."""
     raw: bytes | None = None
@@ -102,6 +108,20 @@ class Page:
             return None
 
 
+_MAX_DEPTH = 256
+#: Tags kept when a too-deep page is flattened: the document's frame and what holds text and images.
+_FLAT_KEEP = ("html|head|body|title|meta|link|base|script|style|noscript|p|br|img|a|h[1-6]|figcaption|"
+              "strong|b|em|i|time")
+_CONTAINER_TAG = re.compile(rf"</?(?!(?:{_FLAT_KEEP})\b)[a-z][a-z0-9]*\b[^>]*>", re.I)
+
+
+def _flat_reparse(text: str) -> HtmlElement | None:
+    """A document nested past libxml2's depth limit (hostile, or a CMS that never closes its
+    divs) loses everything below the limit. Parsed again with only its text tags, its
+    paragraphs, headings and images come back as siblings: the text survives, the nesting does not."""
+    return etree.fromstring(_XML_DECLARATION.sub("", _CONTAINER_TAG.sub("", text)), _PARSER)
+
+
 def parse_page(text: str, url: str, *, utf8: bytes | None = None, raw: bytes | None = None) -> Page:
     """Build a Page from decoded HTML text; ``utf8``, when given, is the same document as the
     UTF-8 bytes it was decoded from (parsed instead of the text: same tree, less work), ``raw``
@@ -118,9 +138,16 @@ def parse_page(text: str, url: str, *, utf8: bytes | None = None, raw: bytes | N
             tree = etree.fromstring(text, _PARSER)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
         raise ValueError(f"unparseable HTML: {exc}") from exc
+    notes = []
+    parser = _UTF8_PARSER if utf8 is not None else _PARSER
+    if tree is not None and any("Excessive depth" in e.message for e in parser.error_log):
+        tree = _flat_reparse(utf8.decode("utf-8") if utf8 is not None else text)
+        notes.append(f"elements nested deeper than the parser's limit ({_MAX_DEPTH}): parsed again with only "
+                     "paragraph, heading, link and image tags, to keep the text")
     if tree is None:
         raise ValueError("unparseable HTML: document is empty")
     page = Page(url=url, tree=tree, base=url, html=text, raw=raw if raw is not None else utf8)
+    page.notes.extend(notes)
     # One walk over the tree for the tags the Page reads (the first of each kind wins).
     base = title = canonical = None
     for el in tree.iter("meta", "script", "link", "base", "title"):
