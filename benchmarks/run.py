@@ -382,7 +382,7 @@ def bench_crawl(sizes: Sizes, report: Report, work: Path, profile: bool) -> dict
                      f"{', '.join(f'{c.per_second:.0f}' for c in bares)}, parknews "
                      f"{', '.join(f'{c.per_second:.0f}' for c in parks)} articles/s). The bare spider walks the same "
                      "pages in the same order (next-page links, articles first) and does nothing with them; "
-                     "parknews also keeps its JOBDIR (disk queues, as every CLI run does).")
+                     "parknews also writes its crawl frontier to the archive with every batch, as every CLI run does.")
     report.note("2", f"The server alone (asyncio, HTTP/1.1 keep-alive, pages rendered from the templates) answers "
                      f"{capacity:,.0f} article requests/s to a plain asyncio client with 16 connections in "
                      f"another process: {capacity / bare.per_second:.1f}x what bare Scrapy asks of it, so the "
