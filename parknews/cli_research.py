@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from parknews.cli_common import DB_HELP, iso_date, open_archive
+from parknews.cli_common import DB_HELP, iso_date, open_archive, open_archive_for_reading
 
 
 def _width(text: str) -> int:
@@ -56,7 +56,8 @@ def search(query: str | None, db: str | None, site: str | None, since: str | Non
     """
     from parknews import search as fulltext
 
-    conn = open_archive(db, create=False)
+    # Only --rebuild-index writes; a plain search also reads a read-only archive.
+    conn = open_archive(db, create=False) if rebuild_index else open_archive_for_reading(db)
     try:
         if rebuild_index:
             count = fulltext.rebuild_index(conn)
@@ -123,11 +124,14 @@ def serve(db: str | None, host: str, port: int) -> None:
         require_datasette()
     except ServeError as exc:
         raise click.ClickException(str(exc)) from exc
-    open_archive(db, create=False).close()  # one clear line on a missing archive; brings the schema up to date
+    # One clear line on a missing or unreadable archive; brings a writable one's schema up to date.
+    conn = open_archive_for_reading(db)
+    immutable = getattr(conn, "immutable", False)  # a read-only copy SQLite can only read as immutable
+    conn.close()
     from parknews.store import default_db_path
 
     try:
-        run(Path(db) if db else default_db_path(), host=host, port=port)
+        run(Path(db) if db else default_db_path(), host=host, port=port, immutable=immutable)
     except ServeError as exc:
         raise click.ClickException(str(exc)) from exc
 

@@ -25,8 +25,13 @@ def require_datasette() -> None:
         raise ServeError(INSTALL_HINT) from None
 
 
-def build_datasette(db_path: Path) -> Any:
-    """A Datasette instance for the archive: read-only connection, parknews plugin and metadata."""
+def build_datasette(db_path: Path, *, immutable: bool = False) -> Any:
+    """A Datasette instance for the archive: read-only connection, parknews plugin and metadata.
+
+    ``immutable``: open the file as Datasette's immutable database (``datasette -i``), for an
+    archive on a read-only filesystem or directory, where SQLite cannot create the -shm and
+    -wal files a read-only connection to a WAL archive otherwise needs.
+    """
     require_datasette()
     from datasette.app import Datasette
     from datasette.plugins import pm
@@ -37,14 +42,16 @@ def build_datasette(db_path: Path) -> Any:
     if not pm.is_registered(datasette_plugin):
         pm.register(datasette_plugin, name="parknews")
     # Datasette opens a mutable file with mode=ro (and never writes without a write plugin):
-    # read-only, yet it sees what a crawl running alongside commits.
-    return Datasette([str(db_path)], metadata=metadata(db_path.stem),
+    # read-only, yet it sees what a crawl running alongside commits. An immutable one with
+    # immutable=1: nothing written beside it, and nothing a writer commits later seen.
+    files = {"immutables": [str(db_path)]} if immutable else {"files": [str(db_path)]}
+    return Datasette(**files, metadata=metadata(db_path.stem),
                      settings={"default_page_size": 20, "truncate_cells_html": 300, "facet_time_limit_ms": 500})
 
 
-def run(db_path: Path, *, host: str = "127.0.0.1", port: int = 8001) -> None:
+def run(db_path: Path, *, host: str = "127.0.0.1", port: int = 8001, immutable: bool = False) -> None:
     """Serve until interrupted; prints the address first (port 0 picks a free one)."""
-    ds = build_datasette(db_path)
+    ds = build_datasette(db_path, immutable=immutable)
     import asyncio
 
     import uvicorn
