@@ -12,7 +12,7 @@ from typing import IO, Any
 import click
 
 from parknews import __version__
-from parknews.cli_common import DB_HELP, db_path, iso_date, open_archive
+from parknews.cli_common import DB_HELP, db_path, iso_date, open_archive, open_archive_for_reading
 from parknews.store import archive_fault
 
 DEMO_DB = str(Path("data") / "demo.db")
@@ -198,7 +198,7 @@ def runs(db: str | None, site: str | None, limit: int, as_json: bool) -> None:
     Example:
       parknews runs --site rentsh
     """
-    conn = open_archive(db, create=False)
+    conn = open_archive_for_reading(db, min_version=1)
     try:
         where, params = ("WHERE profile = ?", [site]) if site else ("", [])
         rows = list(conn.query(f"SELECT * FROM runs {where} ORDER BY id DESC LIMIT ?", [*params, limit]))
@@ -359,7 +359,7 @@ def export(db: str | None, output: str | None, site: str | None, since: str | No
             if not text.isdigit():
                 raise click.ClickException(f"{cursor_file} does not hold a cursor (a number): {text[:40]!r}")
             after = int(text)
-    conn = open_archive(db, create=False)
+    conn = open_archive_for_reading(db)
     try:
         # One read transaction: the cursor and the rows come from the same snapshot of the archive.
         conn.execute("BEGIN")

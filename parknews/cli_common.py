@@ -20,21 +20,10 @@ def db_path(value: str | None) -> Path:
     return Path(value) if value else default_db_path()
 
 
-#: Commands of parknews/cli.py that only read the archive yet open it with
-#: ``open_archive(db, create=False)``; for them that call means ``open_archive_for_reading``
-#: (value: the oldest schema version the command can read, None: the current one). Once
-#: cli.py calls ``open_archive_for_reading`` itself, this table can go.
-_READING_COMMANDS: dict[str, int | None] = {"export": None, "runs": 1}
-
-
 def open_archive(db: str | None, create: bool = True):  # type: ignore[no-untyped-def]
     """The archive as a sqlite-utils Database, or one clean CLI error line."""
     from parknews.store import StoreError, open_db
 
-    if not create:
-        ctx = click.get_current_context(silent=True)
-        if ctx is not None and ctx.command.name in _READING_COMMANDS:
-            return open_archive_for_reading(db, min_version=_READING_COMMANDS[ctx.command.name])
     try:
         return open_db(db_path(db), create=create)
     except StoreError as exc:

@@ -89,7 +89,7 @@ def test_a_headline_with_inline_tags_or_zero_width_characters_states_the_title()
     # The headline search skips elements whose raw text lacks the middle of the title; tags
     # inside the headline and zero-width characters (which collapsing removes) must not fool it.
     title = "上海临港新片区集成电路产业发展迅速"
-    for headline in (f"<h1>上海临港<font color=red>新片区</font>集成电路产业发展迅速</h1>",
+    for headline in ("<h1>上海临港<font color=red>新片区</font>集成电路产业发展迅速</h1>",
                      "<h1>上海临港新\u200b片区集成\ufeff电路产业发展迅速</h1>"):
         html = (f'<html><head><meta property="og:title" content="{title}"></head><body>'
                 f'<div class="nav"><a href="/">首页</a></div>{headline}<p>{ESSAY}</p></body></html>')

@@ -230,6 +230,7 @@ def test_an_archive_from_before_the_index_is_upgraded_and_indexed(archive: Path,
     conn.executescript("DROP TABLE articles_fts; DROP TABLE article_changes; DROP TABLE frontier; "
                        "ALTER TABLE pages DROP COLUMN ok_at; ALTER TABLE failures DROP COLUMN kind; "
                        "ALTER TABLE runs DROP COLUMN exit_status; ALTER TABLE runs DROP COLUMN notes; "
+                       "ALTER TABLE articles DROP COLUMN missing; ALTER TABLE articles DROP COLUMN notes; "
                        "PRAGMA user_version = 2;")
     conn.commit()
     conn.close()

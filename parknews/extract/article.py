@@ -30,7 +30,6 @@ from parknews.extract.page import HtmlElement, Page, collapse, parse_page, text_
 from parknews.extract.rules import simplify_labels
 from parknews.items import Article, Byline, Link, Removal
 
-
 #: A written date (2999-01-01, 1899年5月4日) the date finder rejects for its year.
 _DATE_SHAPE = re.compile(r"(?<!\d)(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?")
 
