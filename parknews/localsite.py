@@ -21,22 +21,34 @@ can check that a crawl records the failure and goes on:
 ``redirect:/other``    302 to ``/other`` or to a full URL (two paths redirecting to each
                        other make A->B->A)
 ``binary``             a small PDF served as ``application/pdf``
+``retry-after:S:N``    answer HTTP status ``S`` (429, 503, ...) with ``Retry-After: N``
+                       (delta-seconds, a whole number), every time
+``retry-after-date:S:N``  the same with an HTTP-date ``N`` seconds from now (rounded up to
+                       the next whole second, so the wait it asks for is never shorter)
+``...-once:S:N``       ``retry-after-once:S:N``, ``retry-after-date-once:S:N``: only the
+                       first request for the path; later ones are answered normally
 =====================  ==================================================================
 
 ``[fault_options]`` sets ``delay`` (seconds, default 5) and ``size`` (bytes, default 20 MiB;
 above the crawl's default DOWNLOAD_MAXSIZE). Tests may change faults while the server runs
 (``site.faults["/x"] = "reset"``, ``site.fault_delay = 3``); a stalled response wakes up
 when the server stops, so shutdown never waits for it.
+
+``site.request_log`` lists every request as ``(time.time(), path)``, in arrival order, so a
+test can check how long a client waited between two requests (e.g. after a Retry-After).
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import math
+import re
 import socket
 import struct
 import sys
 import threading
+import time
 import zlib
 from collections import Counter
 from email.utils import formatdate
@@ -83,11 +95,28 @@ _PDF = (
 )
 
 
+#: Retry-After faults, written ``NAME:STATUS:SECONDS`` (``retry-after-once:429:2``).
+RETRY_AFTER_FAULTS = ("retry-after", "retry-after-once", "retry-after-date", "retry-after-date-once")
+_RETRY_AFTER_FAULT = re.compile(rf"^({'|'.join(RETRY_AFTER_FAULTS)}):([1-5]\d\d):(\d+)$")
+
+
+def retry_after_fault(fault: str) -> tuple[int, int, bool, bool] | None:
+    """(status, seconds, as an HTTP-date, first request only) of a Retry-After fault, else None."""
+    match = _RETRY_AFTER_FAULT.match(fault)
+    if match is None:
+        return None
+    name = match[1]
+    return int(match[2]), int(match[3]), "-date" in name, name.endswith("-once")
+
+
 def check_fault(fault: str) -> str:
     """The fault name if LocalSite knows it, else ValueError."""
     if fault in FAULTS or (fault.startswith("redirect:") and len(fault) > len("redirect:")):
         return fault
-    raise ValueError(f"unknown fault {fault!r} (known: {', '.join(FAULTS)}, redirect:/path)")
+    if retry_after_fault(fault) is not None:
+        return fault
+    raise ValueError(f"unknown fault {fault!r} (known: {', '.join(FAULTS)}, redirect:/path, "
+                     f"{'|'.join(RETRY_AFTER_FAULTS)}:STATUS:SECONDS)")
 
 
 class Faults(dict):  # type: ignore[type-arg]
@@ -130,6 +159,7 @@ class LocalSite:
         self.fault_delay: float = float(options.get("delay", DEFAULT_FAULT_DELAY))
         self.fault_size: int = int(options.get("size", DEFAULT_FAULT_SIZE))
         self.requests: Counter[str] = Counter()
+        self.request_log: list[tuple[float, str]] = []
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._server = ThreadingHTTPServer((host, port), self._handler_class())
@@ -176,6 +206,7 @@ class LocalSite:
                 path = urlsplit(self.path).path
                 with site._lock:
                     site.requests[path] += 1
+                    site.request_log.append((time.time(), path))
                 fault = site.faults.get(path)
                 try:
                     if fault is None:
@@ -260,6 +291,19 @@ class LocalSite:
                 elif fault == "binary":
                     self._head(200, {"Content-Type": "application/pdf", "Content-Length": str(len(_PDF))})
                     self.wfile.write(_PDF)
+                elif (retry_after := retry_after_fault(fault)) is not None:
+                    status, seconds, as_date, once = retry_after
+                    with site._lock:
+                        again = site.requests[path] > 1
+                    if once and again:
+                        self._answer(path)
+                        return
+                    # An HTTP-date has whole seconds: round up, so the wait it asks for is >= seconds.
+                    value = formatdate(math.ceil(time.time() + seconds), usegmt=True) if as_date else str(seconds)
+                    body = ("<html><head><title>服务繁忙</title></head><body><h1>访问人数过多，请稍后再试</h1>"
+                            "</body></html>").encode()
+                    self._head(status, {"Retry-After": value, "Content-Type": html, "Content-Length": str(len(body))})
+                    self.wfile.write(body)
                 else:  # pragma: no cover - Faults checks names
                     raise ValueError(f"unknown fault {fault!r}")
 

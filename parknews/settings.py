@@ -35,6 +35,15 @@ DOWNLOAD_TIMEOUT = 30
 RETRY_ENABLED = True
 RETRY_TIMES = 2
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+# A response with one of those codes and a Retry-After header (seconds or an HTTP-date) is
+# retried only after that wait, and the other requests to the same host hold off until
+# then too (RetryAfterMiddleware, parknews/middlewares.py, in place of the stock
+# RetryMiddleware; other requests, to other hosts, go on meanwhile). A Retry-After longer
+# than this many seconds is not waited for nor retried: the page fails at once, as
+# `fetch: ignored: HTTP 503 with Retry-After: 3600, more than PARKNEWS_RETRY_AFTER_MAX (60 s):
+# not retried`. The retries still count against RETRY_TIMES. Without Retry-After, retries
+# go at once, as stock Scrapy does.
+PARKNEWS_RETRY_AFTER_MAX = 60
 # Pages larger than this are not news articles; refuse them rather than fill memory
 # (`size` failure). Checked against Content-Length before the body is read, against the
 # bytes received while streaming, and -- by HttpCompressionMiddleware, which needs
@@ -52,9 +61,13 @@ DOWNLOAD_FAIL_ON_DATALOSS = True
 # the duplicate filter or OffsiteMiddleware drop those silently (no errback, no row), so
 # RedirectLoopMiddleware (parknews/middlewares.py) takes the stock middleware's place.
 REDIRECT_MAX_TIMES = 5
+# A redirect to anything but http(s) (file:, ftp:, data:) fails too, as "redirect off the
+# site: A -> file:///etc/passwd"; stock Scrapy would hand on the 3xx response as the page.
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
     "parknews.middlewares.RedirectLoopMiddleware": 600,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "parknews.middlewares.RetryAfterMiddleware": 550,
 }
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
