@@ -388,6 +388,8 @@ def describe_failure(failure: Failure, request: Request, settings: Any) -> tuple
             return "robots", "disallowed by robots.txt"
         if message.startswith(("redirect loop", "redirect off the site")):
             return "redirect", message
+        if message.startswith("HTTP "):  # a Retry-After longer than PARKNEWS_RETRY_AFTER_MAX
+            return "fetch", message
         if "max redirections" in message:
             hops = len(request.meta.get("redirect_urls", []))
             return "redirect", f"too many redirects: more than {hops} (REDIRECT_MAX_TIMES), the last from {request.url}"
