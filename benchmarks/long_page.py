@@ -28,7 +28,7 @@ SENTENCE = "园区企业持续加大研发投入，新能源产业链加快集�
 def page(megabytes: float) -> bytes:
     body = SENTENCE * int(megabytes * 1_000_000 / len(SENTENCE.encode("utf-8")))
     return ("<html><head><meta charset='utf-8'><title>超长单行页面</title></head><body><h1>超长单行页面</h1>"
-            f"<div class='content'><p>{body}</p></div></body></html>").encode("utf-8")
+            f"<div class='content'><p>{body}</p></div></body></html>").encode()
 
 
 def measure(megabytes: float, db_dir: Path) -> tuple[float, float, int]:
