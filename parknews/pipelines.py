@@ -118,7 +118,8 @@ class StorePipeline:
         self.pending: list[Any] = []
         self.counts = dict.fromkeys(RUN_COUNTS, 0)
         self.coverage = dict.fromkeys(("new", *COVERAGE_FIELDS), 0)
-        self.answered: set[str] = set()  # frontier keys that got their answer in this run
+        self.answered: set[str] = set()  # frontier keys that got their answer in this run (committed)
+        self.answering: set[str] = set()  # the same, in the batch being written
         self.fatal: str | None = None  # the archive cannot be written (disk full): the run stops
         crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
@@ -171,7 +172,8 @@ class StorePipeline:
             return
         batch, self.pending = self.pending, []
         self.last_flush = time.monotonic()
-        counts, coverage, answered = dict(self.counts), dict(self.coverage), set(self.answered)
+        counts, coverage = dict(self.counts), dict(self.coverage)
+        self.answering = set()
         try:
             with self.db.atomic():
                 for status, item, reason in batch:
@@ -180,9 +182,10 @@ class StorePipeline:
         except (sqlite3.OperationalError, sqlite3.DatabaseError, OSError) as exc:
             # The transaction rolled back: the archive holds none of this batch, and the
             # frontier still lists its URLs. Counts go back to what the archive holds.
-            self.counts, self.coverage, self.answered = counts, coverage, answered
+            self.counts, self.coverage = counts, coverage
             self._stop(exc)
             return
+        self.answered |= self.answering
         for key, value in self.counts.items():
             self.crawler.stats.set_value(f"parknews/{key}", value)
 
@@ -241,7 +244,7 @@ class StorePipeline:
                     frontier_retry(db, item.site, keys, f"{item.stage}: {item.reason}")
                 else:
                     frontier_done(db, item.site, keys)
-                self.answered.update(url_key(u) for u in keys)
+                self.answering.update(url_key(u) for u in keys)
             c["failures"] += 1
             c["listing_failed" if item.kind == "listing" else "articles_failed"] += 1
         elif isinstance(item, ArticlePage):
@@ -260,10 +263,11 @@ class StorePipeline:
             frontier_retry(self.db, raw.site, urls, retry_reason)
         else:
             frontier_done(self.db, raw.site, urls)
-        self.answered.update(url_key(u) for u in urls)
+        self.answering.update(url_key(u) for u in urls)
         if raw.discovered:
             # A request already answered in this run (its response overtook this page) is not waiting.
-            waiting = [e for e in raw.discovered if url_key(e["url"]) not in self.answered]
+            waiting = [e for e in raw.discovered
+                       if url_key(e["url"]) not in self.answered and url_key(e["url"]) not in self.answering]
             frontier_add(self.db, raw.site, waiting, self.run_id)
 
     def _count_coverage(self, article: Article) -> None:
