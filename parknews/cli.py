@@ -146,10 +146,8 @@ def crawl(profile: str, db: str | None, start_urls: tuple[str, ...], full: bool,
 
 def _setting_overrides(items: tuple[str, ...]) -> dict[str, Any]:
     """``-s NAME=VALUE`` options, each checked against the setting's type: one clear line when wrong."""
-    try:  # TEMP until settings_check lands
-        from parknews.settings_check import SettingsError, parse_setting_overrides
-    except ImportError:
-        return dict(i.partition("=")[::2] for i in items)
+    from parknews.settings_check import SettingsError, parse_setting_overrides
+
     try:
         return parse_setting_overrides(items)
     except SettingsError as exc:

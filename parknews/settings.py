@@ -94,7 +94,7 @@ PARKNEWS_FLUSH_SECONDS = 2.0
 # Largest the archive file may grow, in MiB (0: no limit). Reaching it stops the run the way a
 # full disk does: the batch in hand is rolled back, the run row says disk_full, exit status 1,
 # and the frontier keeps what is left for the next run.
-PARKNEWS_MAX_ARCHIVE_MB = 0
+PARKNEWS_MAX_ARCHIVE_MB = 0.0
 # Every failure is recorded in the archive and summarised by the CLI; no log line per item.
 DEFAULT_DROPITEM_LOG_LEVEL = "INFO"
 
