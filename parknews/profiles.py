@@ -169,6 +169,52 @@ def _str_list(value: Any, key: str, path: Path | None) -> list[str]:
     raise ProfileError(f"{path}: {key} must be a string or a list of strings")
 
 
+def _describe(value: Any) -> str:
+    return f"{value!r} ({type(value).__name__})"
+
+
+def _table(data: dict[str, Any], key: str, path: Path | None) -> dict[str, Any]:
+    value = data.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ProfileError(f"{path}: {key} must be a table ([{key}]), got {_describe(value)}")
+    return value
+
+
+def _optional(value: Any, key: str, path: Path | None, kind: str) -> Any:
+    """None, or a value of the kind the key needs: "number" (>= 0), "count" (>= 1), "bool", "text"."""
+    if value is None:
+        return None
+    ok = {
+        "number": isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0,
+        "count": isinstance(value, int) and not isinstance(value, bool) and value >= 1,
+        "bool": isinstance(value, bool),
+        "text": isinstance(value, str) and bool(value.strip()),
+    }[kind]
+    if not ok:
+        expected = {"number": "a number >= 0", "count": "a whole number >= 1", "bool": "true or false",
+                    "text": "a non-empty string"}[kind]
+        raise ProfileError(f"{path}: {key} must be {expected}, got {_describe(value)}")
+    return value
+
+
+def _check_selectors(selectors: list[str], key: str, path: Path | None) -> None:
+    from cssselect import GenericTranslator, SelectorError
+
+    for selector in selectors:
+        try:
+            GenericTranslator().css_to_xpath(selector)
+        except SelectorError as exc:
+            raise ProfileError(f"{path}: {key} holds an invalid CSS selector {selector!r}: {exc}") from None
+
+
+def _http_url(url: str, key: str, path: Path | None) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ProfileError(f"{path}: {key} must hold http(s) URLs with a host, got {url!r}")
+
+
 def profile_from_dict(data: dict[str, Any], path: Path | None = None) -> SiteProfile:
     """Validate a parsed profile table and build the SiteProfile."""
     name = data.get("name")
@@ -177,10 +223,26 @@ def profile_from_dict(data: dict[str, Any], path: Path | None = None) -> SitePro
     start_urls = _str_list(data.get("start_urls"), "start_urls", path)
     if not start_urls:
         raise ProfileError(f"{path}: 'start_urls' must list at least one URL")
+    for url in start_urls:
+        _http_url(url, "start_urls", path)  # never file:, ftp:, data: ...
     allowed = _str_list(data.get("allowed_domains"), "allowed_domains", path) or [
         urlsplit(u).hostname or "" for u in start_urls
     ]
-    sel = data.get("selectors") or {}
+    for domain in allowed:
+        if not re.fullmatch(r"[A-Za-z0-9.-]+", domain):
+            raise ProfileError(f"{path}: allowed_domains must hold host names (no scheme, port or path), got {domain!r}")
+    feeds = _str_list(data.get("feeds"), "feeds", path)
+    for feed in feeds:
+        if re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", feed):
+            _http_url(feed, "feeds", path)
+    for key in ("article_url", "listing_url"):
+        if data.get(key) is not None and not isinstance(data[key], str):
+            raise ProfileError(f"{path}: {key} must be a regular expression (a string), got {_describe(data[key])}")
+    _optional(data.get("title"), "title", path, "text")
+    if data.get("next_page") is not None:
+        _optional(data["next_page"], "next_page", path, "text")
+        _check_selectors([data["next_page"]], "next_page", path)
+    sel = _table(data, "selectors", path)
     unknown = set(sel) - {"title", "body", "date", "category", "meta", "related", "drop"}
     if unknown:
         raise ProfileError(f"{path}: unknown selector keys: {', '.join(sorted(unknown))}")
@@ -188,28 +250,36 @@ def profile_from_dict(data: dict[str, Any], path: Path | None = None) -> SitePro
                            "next_page", "feeds", "selectors", "settings", "incremental", "thresholds"}
     if unknown:
         raise ProfileError(f"{path}: unknown keys: {', '.join(sorted(unknown))}")
-    incremental = data.get("incremental") or {}
+    incremental = _table(data, "incremental", path)
     stale = incremental.get("stale_listing_pages", 1)
-    if not isinstance(stale, int) or stale < 1:
-        raise ProfileError(f"{path}: incremental.stale_listing_pages must be a positive integer")
-    thresholds = data.get("thresholds") or {}
-    bad = [k for k, v in thresholds.items() if k not in COVERAGE_FIELDS or not isinstance(v, (int, float)) or not 0 <= v <= 1]
+    if not isinstance(stale, int) or isinstance(stale, bool) or stale < 1:
+        raise ProfileError(f"{path}: incremental.stale_listing_pages must be a whole number >= 1, got {_describe(stale)}")
+    thresholds = _table(data, "thresholds", path)
+    bad = [k for k, v in thresholds.items() if k not in COVERAGE_FIELDS or isinstance(v, bool)
+           or not isinstance(v, (int, float)) or not 0 <= v <= 1]
     if bad:
         raise ProfileError(f"{path}: thresholds must map {', '.join(COVERAGE_FIELDS)} to numbers from 0 to 1 (bad: {', '.join(bad)})")
-    st = data.get("settings") or {}
+    st = _table(data, "settings", path)
     unknown = set(st) - {"download_delay", "concurrency", "obey_robots", "autothrottle", "user_agent", "encoding"}
     if unknown:
         raise ProfileError(f"{path}: unknown settings keys: {', '.join(sorted(unknown))}")
-    rules = SiteRules(
-        **{k: _str_list(sel.get(k), f"selectors.{k}", path) for k in ("title", "body", "date", "category", "meta", "related", "drop")},
-        encoding=st.get("encoding") or None,
-    )
+    selectors = {k: _str_list(sel.get(k), f"selectors.{k}", path)
+                 for k in ("title", "body", "date", "category", "meta", "related", "drop")}
+    for key, values in selectors.items():
+        _check_selectors(values, f"selectors.{key}", path)
+    encoding = _optional(st.get("encoding"), "settings.encoding", path, "text")
+    if encoding is not None:
+        from parknews.extract.encoding import normalize_encoding
+
+        if normalize_encoding(encoding) is None:
+            raise ProfileError(f"{path}: settings.encoding names no encoding Python knows: {encoding!r}")
+    rules = SiteRules(**selectors, encoding=encoding or None)
     settings = SiteSettings(
-        download_delay=st.get("download_delay"),
-        concurrency=st.get("concurrency"),
-        obey_robots=st.get("obey_robots"),
-        autothrottle=st.get("autothrottle"),
-        user_agent=st.get("user_agent"),
+        download_delay=_optional(st.get("download_delay"), "settings.download_delay", path, "number"),
+        concurrency=_optional(st.get("concurrency"), "settings.concurrency", path, "count"),
+        obey_robots=_optional(st.get("obey_robots"), "settings.obey_robots", path, "bool"),
+        autothrottle=_optional(st.get("autothrottle"), "settings.autothrottle", path, "bool"),
+        user_agent=_optional(st.get("user_agent"), "settings.user_agent", path, "text"),
     )
     return SiteProfile(
         name=name,
@@ -221,7 +291,7 @@ def profile_from_dict(data: dict[str, Any], path: Path | None = None) -> SitePro
         next_page=data.get("next_page"),
         selectors=rules,
         settings=settings,
-        feeds=_str_list(data.get("feeds"), "feeds", path),
+        feeds=feeds,
         stale_listing_pages=stale,
         thresholds={k: float(v) for k, v in thresholds.items()},
         path=path,
