@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import struct
+import sys
 from datetime import date
 from pathlib import Path
 from urllib.parse import quote
@@ -207,3 +209,8 @@ def iso_date(ctx: click.Context, param: click.Parameter, value: str | None) -> s
         return date.fromisoformat(value).isoformat()
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a date like 2024-10-12") from None
+
+
+def emit(record: dict, out=None) -> None:  # type: ignore[no-untyped-def]
+    """One JSON Lines record (UTF-8 as is, no ASCII escapes) on ``out`` or standard output."""
+    (out or sys.stdout).write(json.dumps(record, ensure_ascii=False) + "\n")

@@ -1,0 +1,189 @@
+"""Archive commands: ``runs`` (what each crawl did) and ``export`` (records out of the archive)."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from pathlib import Path
+from typing import IO, Any
+
+import click
+
+from parknews.cli_common import DB_HELP, iso_date, open_archive_for_reading
+from parknews.cli_common import emit as _emit
+
+
+@click.command()
+@click.option("--db", help=DB_HELP)
+@click.option("--site", help="Only runs of this profile.")
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="How many runs, newest first.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per run instead of a table.")
+def runs(db: str | None, site: str | None, limit: int, as_json: bool) -> None:
+    """Show the history of crawl runs: what each did and what failed.
+
+    \b
+    Example:
+      parknews runs --site rentsh
+    """
+    conn = open_archive_for_reading(db, min_version=1)
+    try:
+        where, params = ("WHERE profile = ?", [site]) if site else ("", [])
+        rows = list(conn.query(f"SELECT * FROM runs {where} ORDER BY id DESC LIMIT ?", [*params, limit]))
+    finally:
+        conn.close()
+    if as_json:
+        for row in rows:
+            _emit(row)
+        return
+    columns = [("id", "run"), ("profile", "profile"), ("started_at", "started (UTC)"), ("duration", "took"),
+               ("finish_reason", "finish"), ("mode", "mode"), ("pages_fetched", "pages"), ("articles_new", "new"),
+               ("articles_updated", "upd"), ("articles_unchanged", "same"), ("articles_skipped", "known"),
+               ("articles_deleted", "del"), ("failures", "fail"), ("listing_failed", "list fail"), ("warnings", "warn")]
+    table = [[_run_cell(row, key) for key, _ in columns] for row in rows]
+    headers = [title for _, title in columns]
+    widths = [max([len(h)] + [len(r[i]) for r in table]) for i, h in enumerate(headers)]
+    click.echo("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)))
+    for r in table:
+        click.echo("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)))
+    if not rows:
+        click.echo("(no runs yet)")
+
+
+def _run_cell(row: dict[str, Any], key: str) -> str:
+    if key == "duration":
+        from datetime import datetime
+
+        if not row.get("finished_at"):
+            return "-"
+        seconds = (datetime.fromisoformat(row["finished_at"]) - datetime.fromisoformat(row["started_at"])).total_seconds()
+        return f"{seconds:.0f}s" if seconds < 120 else f"{seconds / 60:.0f}m"
+    if key == "started_at":
+        return (row.get(key) or "")[:19].replace("T", " ")
+    if key == "warnings":
+        return str(len(json.loads(row.get(key) or "[]")))
+    value = row.get(key)
+    return "-" if value is None else str(value)
+
+
+@click.command()
+@click.option("--db", help=DB_HELP)
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Write here instead of standard output; gzip-compressed when the name ends in .gz.")
+@click.option("--site", help="Only articles of this profile.")
+@click.option("--since", callback=iso_date, help="Only articles published on or after this date (YYYY-MM-DD).")
+@click.option("--until", callback=iso_date, help="Only articles published on or before this date (YYYY-MM-DD).")
+@click.option("--fields", metavar="NAME,...", help="Only these record fields (url and schema_version are always kept).")
+@click.option("--after", type=click.IntRange(min=0), metavar="CURSOR",
+              help="Only articles added or changed after this cursor (printed by the previous export).")
+@click.option("--cursor-file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Incremental export: read the cursor from FILE (if it exists), write the new one after success.")
+def export(db: str | None, output: str | None, site: str | None, since: str | None, until: str | None,
+           fields: str | None, after: int | None, cursor_file: str | None) -> None:
+    """Export articles as JSON Lines (UTF-8, one record per line, ordered by URL).
+
+    Records follow the JSON Schema in parknews/schemas/article.schema.json. Every
+    export ends by printing a cursor on standard error; --after CURSOR (or
+    --cursor-file) then exports only the articles added or changed since, so a
+    downstream consumer misses nothing and gets nothing twice.
+
+    \b
+    Example:
+      parknews export -o articles.jsonl --site rentsh --since 2024-01-01
+      parknews export -o new.jsonl.gz --cursor-file state/cursor --fields title,body,published_at
+    """
+    from parknews.store import change_cursor
+
+    wanted = _parse_fields(fields)
+    if cursor_file and after is None:
+        try:
+            text = Path(cursor_file).read_text("utf-8").strip()
+        except FileNotFoundError:
+            text = ""
+        if text:
+            if not text.isdigit():
+                raise click.ClickException(f"{cursor_file} does not hold a cursor (a number): {text[:40]!r}")
+            after = int(text)
+    conn = open_archive_for_reading(db)
+    try:
+        # One read transaction: the cursor and the rows come from the same snapshot of the archive.
+        conn.execute("BEGIN")
+        cursor = change_cursor(conn)
+        if after is not None and after > cursor:
+            raise click.ClickException(f"cursor {after} is ahead of this archive (latest {cursor}): "
+                                       "was it made on another or a rebuilt archive?")
+        filters = {"site": site, "since": since, "until": until, "after": after, "upto": cursor}
+        if output:
+            with _open_output(output) as fh:
+                count = write_jsonl(conn, fh, fields=wanted, **filters)
+        else:
+            count = write_jsonl(conn, sys.stdout, fields=wanted, **filters)
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+    if cursor_file:
+        Path(cursor_file).parent.mkdir(parents=True, exist_ok=True)
+        Path(cursor_file).write_text(f"{cursor}\n", "utf-8")
+    where = f" to {output}" if output else ""
+    changed = f" changed after cursor {after}" if after is not None else ""
+    click.echo(f"exported {count} articles{changed}{where}; cursor {cursor} (next: --after {cursor})", err=True)
+
+
+def _parse_fields(value: str | None) -> list[str] | None:
+    if not value:
+        return None
+    from parknews.schema import json_schema
+
+    known = list(json_schema()["properties"])
+    names = [n.strip() for n in value.split(",") if n.strip()]
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise click.BadParameter(f"unknown field {', '.join(unknown)}; fields are {', '.join(known)}",
+                                 param_hint="--fields")
+    return [n for n in known if n in names or n in ("url", "schema_version")]
+
+
+def _open_output(output: str) -> IO[str]:
+    if output.endswith(".gz"):
+        import gzip
+
+        # mtime=0 and no file name in the header: the same export gives the same bytes.
+        raw = gzip.GzipFile(filename="", mode="wb", fileobj=open(output, "wb"), mtime=0)  # noqa: SIM115
+        return _GzipText(raw)
+    return open(output, "w", encoding="utf-8")  # noqa: SIM115
+
+
+class _GzipText(io.TextIOWrapper):
+    """Text wrapper over a GzipFile that also closes the file object under it."""
+
+    def __init__(self, raw: Any) -> None:
+        super().__init__(raw, encoding="utf-8", newline="\n")
+        self._file = raw.fileobj
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._file.close()
+
+
+def write_jsonl(conn: Any, out: IO[str], *, fields: list[str] | None = None, **filters: Any) -> int:
+    """Stream the archive's articles as JSON Lines to ``out``, one at a time; returns the count.
+
+    ``fields`` keeps only these keys (in schema order); ``filters`` go to ``store.iter_articles``.
+    """
+    from parknews.store import iter_articles
+
+    count = 0
+    for article in iter_articles(conn, **filters):
+        record = article.to_dict()
+        if fields is not None:
+            record = {k: record[k] for k in fields}
+        _emit(record, out)
+        count += 1
+    return count
+
+
+def register(group: click.Group) -> None:
+    group.add_command(runs)
+    group.add_command(export)
