@@ -271,8 +271,23 @@ def _m4_frontier(db: sqlite_utils.Database) -> None:
     _create_fts_triggers(db)
 
 
+def _m5_site_profiles(db: sqlite_utils.Database) -> None:
+    """``site_profiles``: the profile a run inferred for a bare home URL (``parknews crawl URL``).
+
+    One row per home URL: the TOML text the run crawled with, the discovery report (JSON) and
+    when it was made. The next run of the same URL crawls with the same profile, so runs stay
+    comparable; discovery runs again when a run's coverage falls below the thresholds.
+    """
+    db.execute(
+        "CREATE TABLE site_profiles (url TEXT PRIMARY KEY, name TEXT NOT NULL, profile TEXT NOT NULL, "
+        "report TEXT, discovered_at TEXT NOT NULL, run_id INTEGER, stale INTEGER NOT NULL DEFAULT 0)"
+    )
+
+
 #: Numbered migrations. Append, never edit a released one.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m1_initial, _m2_incremental, _m3_fulltext, _m4_frontier]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
+    _m1_initial, _m2_incremental, _m3_fulltext, _m4_frontier, _m5_site_profiles,
+]
 
 
 def ensure_db_shape(db: sqlite_utils.Database) -> None:
