@@ -227,7 +227,7 @@ def test_an_archive_from_before_the_index_is_upgraded_and_indexed(archive: Path,
     conn = sqlite3.connect(old)
     for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
         conn.execute(f"DROP TRIGGER {name}")
-    conn.executescript("DROP TABLE articles_fts; DROP TABLE article_changes; DROP TABLE frontier; "
+    conn.executescript("DROP TABLE articles_fts; DROP TABLE article_changes; DROP TABLE frontier; DROP TABLE site_profiles; "
                        "ALTER TABLE pages DROP COLUMN ok_at; ALTER TABLE failures DROP COLUMN kind; "
                        "ALTER TABLE runs DROP COLUMN exit_status; ALTER TABLE runs DROP COLUMN notes; "
                        "ALTER TABLE articles DROP COLUMN missing; ALTER TABLE articles DROP COLUMN notes; "
