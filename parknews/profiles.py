@@ -24,6 +24,7 @@ else:  # pragma: no cover
 
 # Read through importlib.resources: a folder when installed, a folder inside the zipped egg under scrapyd.
 SITES_DIR = files("parknews") / "sites"
+CMS_DIR = SITES_DIR / "cms"
 #: Fields whose coverage a run measures (share of new articles that have them).
 COVERAGE_FIELDS = ("title", "body", "date", "byline")
 
@@ -49,10 +50,20 @@ class SiteProfile:
     name: str
     start_urls: list[str]
     allowed_domains: list[str]
-    article_url: re.Pattern[str]
-    """Matched (search) against the URL's path and query."""
-    listing_url: re.Pattern[str] | None = None
+    article_url: list[re.Pattern[str]]
+    """Matched (search) against the URL's path and query; a URL is an article when one matches."""
+    listing_url: list[re.Pattern[str]] = field(default_factory=list)
     """Listing and pagination pages to follow, matched like article_url."""
+    page_offset: int = 0
+    """Page number = the ``page`` group's value + page_offset (TRS: ``index_1.html`` is page 2)."""
+    pagination_script: tuple[re.Pattern[str], str] | None = None
+    """Pagination written by a script: a regex over the listing page's source with groups
+    ``count`` and ``current`` (0-based) and a template for the next page's URL relative to
+    the page (``{n}`` is the next page's 0-based index; other groups by name)."""
+    links_in_scripts: bool = False
+    """Also take links from ``href="..."`` inside scripts (lists a CMS writes with JavaScript)."""
+    extends: str | None = None
+    """The CMS preset (parknews/sites/cms/NAME.toml) the profile builds on."""
     next_page: str | None = None
     """CSS selector of the pagination links, when a pattern is not enough."""
     title: str | None = None
@@ -91,14 +102,17 @@ class SiteProfile:
         listing_url may name groups ``section`` and ``page`` (page 1 may have no page
         part): then pagination is walked in order and can stop early.
         """
-        if self.listing_url is None or "page" not in self.listing_url.groupindex:
-            return None
-        match = self.listing_url.search(_path_query(url))
-        if match is None:
-            return None
-        groups = match.groupdict()
-        section = groups.get("section") or ""
-        return section, int(groups["page"]) if groups.get("page") else 1
+        target = _path_query(url)
+        for pattern in self.listing_url:
+            if "page" not in pattern.groupindex:
+                continue
+            match = pattern.search(target)
+            if match is None:
+                continue
+            groups = match.groupdict()
+            section = groups.get("section") or ""
+            return section, int(groups["page"]) + self.page_offset if groups.get("page") else 1
+        return None
 
     def feed_urls(self) -> list[str]:
         """Feed and sitemap URLs, paths resolved against each start URL's origin."""
@@ -113,10 +127,31 @@ class SiteProfile:
         return list(dict.fromkeys(urls))
 
     def is_article(self, url: str) -> bool:
-        return bool(self.article_url.search(_path_query(url)))
+        target = _path_query(url)
+        return any(p.search(target) for p in self.article_url)
 
     def is_listing(self, url: str) -> bool:
-        return bool(self.listing_url and self.listing_url.search(_path_query(url)))
+        target = _path_query(url)
+        return any(p.search(target) for p in self.listing_url)
+
+    def script_next_page(self, url: str, text: str) -> str | None:
+        """The next listing page a pagination script names, or None (last page, no script)."""
+        if self.pagination_script is None:
+            return None
+        pattern, template = self.pagination_script
+        match = pattern.search(text)
+        if match is None:
+            return None
+        groups = match.groupdict()
+        try:
+            count, current = int(groups["count"]), int(groups["current"])
+        except (KeyError, TypeError, ValueError):
+            return None
+        if current + 1 >= count:
+            return None
+        from urllib.parse import urljoin
+
+        return urljoin(url, template.format(n=current + 1, **{k: v or "" for k, v in groups.items()}))
 
 
 def _path_query(url: str) -> str:
@@ -147,16 +182,56 @@ def load_profile(name_or_path: str | Path) -> SiteProfile:
     return profile_from_dict(data, path=path)
 
 
-def _pattern(data: dict[str, Any], key: str, path: Path | None, required: bool = False) -> re.Pattern[str] | None:
+def _patterns(data: dict[str, Any], key: str, path: Path | None, required: bool = False) -> list[re.Pattern[str]]:
     value = data.get(key)
-    if value is None:
+    if value is None or value == []:
         if required:
             raise ProfileError(f"{path}: missing required key {key!r}")
-        return None
-    try:
-        return re.compile(value)
-    except re.error as exc:
-        raise ProfileError(f"{path}: {key} is not a valid regular expression: {exc}") from exc
+        return []
+    values = [value] if isinstance(value, str) else value
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise ProfileError(f"{path}: {key} must be a regular expression (a string) or a list of them, got {_describe(value)}")
+    out = []
+    for v in values:
+        try:
+            out.append(re.compile(v))
+        except re.error as exc:
+            raise ProfileError(f"{path}: {key} is not a valid regular expression: {v!r}: {exc}") from exc
+    return out
+
+
+def load_preset(name: str, path: Path | None = None) -> dict[str, Any]:
+    """A CMS preset's table (parknews/sites/cms/NAME.toml)."""
+    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_-]+", name):
+        raise ProfileError(f"{path}: extends must name a CMS preset, got {_describe(name)}")
+    preset = CMS_DIR / f"{name}.toml"
+    if not preset.is_file():
+        known = ", ".join(cms_presets()) or "none"
+        raise ProfileError(f"{path}: extends = {name!r} names no CMS preset (presets: {known})")
+    return tomllib.loads(preset.read_text(encoding="utf-8"))
+
+
+def cms_presets() -> list[str]:
+    """Names of the CMS presets shipped in parknews/sites/cms/."""
+    return sorted(p.name.removesuffix(".toml") for p in CMS_DIR.iterdir() if p.name.endswith(".toml"))
+
+
+#: Preset keys that describe the CMS, not a site: never merged into a profile.
+_PRESET_ONLY = ("detect", "description", "cms")
+
+
+def _with_preset(data: dict[str, Any], path: Path | None) -> dict[str, Any]:
+    """The profile's table on top of its preset's: the profile's keys win, tables merge key by key."""
+    if "extends" not in data:
+        return data
+    base = {k: v for k, v in load_preset(data["extends"], path).items() if k not in _PRESET_ONLY}
+    merged = dict(base)
+    for key, value in data.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            merged[key] = {**base[key], **value}
+        else:
+            merged[key] = value
+    return merged
 
 
 def _str_list(value: Any, key: str, path: Path | None) -> list[str]:
@@ -216,7 +291,8 @@ def _http_url(url: str, key: str, path: Path | None) -> None:
 
 
 def profile_from_dict(data: dict[str, Any], path: Path | None = None) -> SiteProfile:
-    """Validate a parsed profile table and build the SiteProfile."""
+    """Validate a parsed profile table (on top of its ``extends`` preset) and build the SiteProfile."""
+    data = _with_preset(data, path)
     name = data.get("name")
     if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_.-]+", name or ""):
         raise ProfileError(f"{path}: 'name' must be a short identifier (letters, digits, _ . -)")
@@ -235,9 +311,6 @@ def profile_from_dict(data: dict[str, Any], path: Path | None = None) -> SitePro
     for feed in feeds:
         if re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", feed):
             _http_url(feed, "feeds", path)
-    for key in ("article_url", "listing_url"):
-        if data.get(key) is not None and not isinstance(data[key], str):
-            raise ProfileError(f"{path}: {key} must be a regular expression (a string), got {_describe(data[key])}")
     _optional(data.get("title"), "title", path, "text")
     if data.get("next_page") is not None:
         _optional(data["next_page"], "next_page", path, "text")
@@ -247,7 +320,8 @@ def profile_from_dict(data: dict[str, Any], path: Path | None = None) -> SitePro
     if unknown:
         raise ProfileError(f"{path}: unknown selector keys: {', '.join(sorted(unknown))}")
     unknown = set(data) - {"name", "title", "start_urls", "allowed_domains", "article_url", "listing_url",
-                           "next_page", "feeds", "selectors", "settings", "incremental", "thresholds"}
+                           "next_page", "feeds", "selectors", "settings", "incremental", "thresholds",
+                           "extends", "page_offset", "pagination_script", "links_in_scripts"}
     if unknown:
         raise ProfileError(f"{path}: unknown keys: {', '.join(sorted(unknown))}")
     incremental = _table(data, "incremental", path)
@@ -274,6 +348,19 @@ def profile_from_dict(data: dict[str, Any], path: Path | None = None) -> SitePro
         if normalize_encoding(encoding) is None:
             raise ProfileError(f"{path}: settings.encoding names no encoding Python knows: {encoding!r}")
     rules = SiteRules(**selectors, encoding=encoding or None)
+    offset = data.get("page_offset", 0)
+    if not isinstance(offset, int) or isinstance(offset, bool) or not 0 <= offset <= 10:
+        raise ProfileError(f"{path}: page_offset must be a whole number from 0 to 10, got {_describe(offset)}")
+    script = _table(data, "pagination_script", path)
+    pagination_script = None
+    if script:
+        if set(script) - {"pattern", "next"} or not all(isinstance(script.get(k), str) for k in ("pattern", "next")):
+            raise ProfileError(f"{path}: pagination_script must be a table with the strings pattern and next")
+        compiled = _patterns({"pagination_script.pattern": script["pattern"]}, "pagination_script.pattern", path, required=True)[0]
+        if not {"count", "current"} <= set(compiled.groupindex):
+            raise ProfileError(f"{path}: pagination_script.pattern must name the groups count and current")
+        pagination_script = (compiled, script["next"])
+    links_in_scripts = _optional(data.get("links_in_scripts"), "links_in_scripts", path, "bool") or False
     settings = SiteSettings(
         download_delay=_optional(st.get("download_delay"), "settings.download_delay", path, "number"),
         concurrency=_optional(st.get("concurrency"), "settings.concurrency", path, "count"),
@@ -286,8 +373,12 @@ def profile_from_dict(data: dict[str, Any], path: Path | None = None) -> SitePro
         title=data.get("title"),
         start_urls=start_urls,
         allowed_domains=[d for d in allowed if d],
-        article_url=_pattern(data, "article_url", path, required=True),  # type: ignore[arg-type]
-        listing_url=_pattern(data, "listing_url", path),
+        article_url=_patterns(data, "article_url", path, required=True),
+        listing_url=_patterns(data, "listing_url", path),
+        page_offset=offset,
+        pagination_script=pagination_script,
+        links_in_scripts=links_in_scripts,
+        extends=data.get("extends"),
         next_page=data.get("next_page"),
         selectors=rules,
         settings=settings,

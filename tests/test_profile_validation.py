@@ -17,7 +17,15 @@ article_url = '/post/\\d+\\.html$'
 BAD = [
     # (what the profile adds or replaces, the key named, words of the expectation)
     ("article_url = 5", "article_url", "regular expression"),
-    ("listing_url = ['a']", "listing_url", "regular expression"),
+    ("listing_url = ['a', 5]", "listing_url", "regular expression"),
+    ("listing_url = ['(unclosed']", "listing_url", "not a valid regular expression"),
+    ("extends = 'joomla'", "extends", "names no CMS preset"),
+    ("extends = 3", "extends", "must name a CMS preset"),
+    ("page_offset = -1", "page_offset", "whole number from 0 to 10"),
+    ("links_in_scripts = 'yes'", "links_in_scripts", "true or false"),
+    ("[pagination_script]\npattern = 'page(\\d+)'\nnext = 'index_{n}.html'", "pagination_script.pattern",
+     "groups count and current"),
+    ("[pagination_script]\npattern = 1", "pagination_script", "strings pattern and next"),
     ("title = []", "title", "non-empty string"),
     ("next_page = 3", "next_page", "non-empty string"),
     ("next_page = 'a[[['", "next_page", "invalid CSS selector"),

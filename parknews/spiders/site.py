@@ -45,6 +45,7 @@ from parknews.items import FetchFailure, RawPage
 from parknews.profiles import SiteProfile, load_profile
 from parknews.store import default_db_path
 
+_SCRIPT_HREF = re.compile(r"""href\s*=\s*\\?["']([^"'\\<>\s]+)""", re.I)
 _FEED_LINK = re.compile(rb"<(?:loc|link|guid)[^>]*>\s*(?:<!\[CDATA\[)?\s*(https?://[^<\]\s]+)", re.I)
 
 
@@ -243,6 +244,9 @@ class SiteSpider(scrapy.Spider):
             seen |= page_keys
         if self.profile.next_page:
             listings += [response.urljoin(h) for h in response.css(f"{self.profile.next_page}::attr(href)").getall()]
+        scripted = self.profile.script_next_page(response.url, response.text)
+        if scripted:
+            listings.append(scripted)  # pagination a script writes (TRS createPageHTML)
         stale_run = 0 if new_articles else response.meta.get("stale_run", 0) + 1
         full = bool(response.meta.get("full"))
         for url in dict.fromkeys(listings):
@@ -279,7 +283,11 @@ class SiteSpider(scrapy.Spider):
         """http(s) links of the page that stay on the allowed domains (offsite requests would be
         dropped unanswered, and must not wait in the frontier)."""
         domains = [d.lower() for d in self.allowed_domains]
-        for href in response.css("a::attr(href)").getall():
+        hrefs = response.css("a::attr(href)").getall()
+        if self.profile.links_in_scripts:
+            # Lists a CMS writes with JavaScript or keeps in a <script type="text/xml"> datastore.
+            hrefs += [m for text in response.xpath("//script/text()").getall() for m in _SCRIPT_HREF.findall(text)]
+        for href in hrefs:
             url, _ = urldefrag(response.urljoin(href.strip()))
             parts = urlsplit(url)
             host = (parts.hostname or "").lower()
