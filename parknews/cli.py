@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
@@ -12,9 +10,8 @@ import click
 
 from parknews import __version__
 from parknews.cli_archive import write_jsonl
-from parknews.cli_common import DB_HELP, db_path, open_archive
+from parknews.cli_common import DB_HELP, open_archive
 from parknews.cli_common import emit as _emit
-from parknews.store import archive_fault
 
 DEMO_DB = str(Path("data") / "demo.db")
 
@@ -51,6 +48,8 @@ def cli() -> None:
     Examples, one per command:
       parknews demo                                  # offline: crawl the bundled site copy
       parknews crawl rentsh                          # crawl a site with a built-in profile
+      parknews crawl https://www.example-park.cn/    # crawl a site from its home URL (no profile)
+      parknews profile init URL -o site.toml         # write the profile discovery infers, to review
       parknews extract page.html --url URL           # extract saved pages, print JSON Lines
       parknews reextract --site rentsh               # rebuild records from stored pages
       parknews export -o articles.jsonl              # stream the archive as JSON Lines
@@ -58,131 +57,6 @@ def cli() -> None:
 
     The archive is data/parknews.db unless --db or $PARKNEWS_DB says otherwise.
     """
-
-
-@cli.command()
-@click.argument("profile")
-@click.option("--db", help=DB_HELP)
-@click.option("--start-url", "start_urls", multiple=True, metavar="URL",
-              help="Start here instead of the profile's URLs (a mirror or local copy); allowed domains follow. Repeatable.")
-@click.option("--full", is_flag=True, help="Walk every listing page, not only down to the first page with nothing new.")
-@click.option("--recheck", type=click.FloatRange(min=0), metavar="DAYS",
-              help="Also re-fetch articles published in the last DAYS days (conditional requests) to catch edits and deletions.")
-@click.option("--resume", is_flag=True, help="Continue the last interrupted run of this profile (else start a new one).")
-@click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE",
-              help="Override a Scrapy setting for this run (beats the profile), e.g. -s DOWNLOAD_DELAY=5. Repeatable.")
-@click.option("-v", "--verbose", is_flag=True, help="Log every request (Scrapy INFO level).")
-def crawl(profile: str, db: str | None, start_urls: tuple[str, ...], full: bool, recheck: float | None,
-          resume: bool, settings: tuple[str, ...], verbose: bool) -> None:
-    """Crawl a site into the archive: only new articles, unless told otherwise.
-
-    PROFILE is a built-in profile name (see parknews/sites/) or a path to a .toml file.
-    Exit status: 0 when the run finished cleanly; 1 when it did not finish, listing
-    pages failed or field coverage fell below the profile's thresholds (details on
-    stderr); 75 when another run of the same profile holds the lock.
-
-    \b
-    Example:
-      parknews crawl rentsh
-      parknews crawl rentsh --recheck 7          # nightly: also catch edits and deletions
-      parknews crawl ./my-site.toml --db archive.db
-      parknews crawl rentsh --start-url http://127.0.0.1:8000/
-      parknews crawl rentsh --resume             # after Ctrl-C or a reboot
-    """
-    from parknews.profiles import ProfileError
-    from parknews.runs import LockedError, RunLock, prepare_run, run_verdict
-
-    site = _profile(profile)
-    if start_urls:
-        try:
-            site = site.with_start_urls(list(start_urls))
-        except ProfileError as exc:
-            raise click.ClickException(str(exc)) from exc
-    overrides: dict[str, Any] = {"LOG_LEVEL": "INFO" if verbose else "WARNING",
-                                 "PARKNEWS_PROGRESS": sys.stderr.isatty() and not verbose}
-    overrides.update(_setting_overrides(settings))
-    path = db_path(db)
-    conn = open_archive(db)  # fail early, with one clear line, on an unusable archive path
-    lock = RunLock(path, site.name)
-    try:
-        lock.acquire()
-    except LockedError as exc:
-        conn.close()
-        click.echo(f"parknews: another run of {site.name!r} on {path} is in progress ({exc}); not starting", err=True)
-        sys.exit(75)
-    try:
-        mode = "full" if full else "incremental"
-        try:
-            prepared = prepare_run(conn, site, resume=resume, mode=mode,
-                                   args={"start_urls": site.start_urls, "full": full, "recheck": recheck, "db": str(path)})
-        except sqlite3.Error as exc:
-            raise click.ClickException(archive_fault(exc, path)) from exc
-        if resume and not prepared.resumed:
-            click.echo(f"parknews: no interrupted run of {site.name!r} to resume; starting run {prepared.run_id}", err=True)
-        conn.close()
-        from parknews.crawl import run_crawl
-
-        overrides["PARKNEWS_RUN_ID"] = prepared.run_id
-        run = run_crawl(site, path, overrides=overrides, spider_args={"full": full, "recheck": recheck})
-        conn = open_archive(db)
-        problems, notes = run_verdict(conn, run, site)
-        try:
-            with conn.atomic():
-                conn["runs"].update(run["id"], {"warnings": json.dumps(problems + notes, ensure_ascii=False),
-                                                "exit_status": 1 if problems else 0})
-        except sqlite3.Error as exc:
-            problems.append(f"could not record the verdict: {archive_fault(exc, path)}")
-        conn.close()
-    finally:
-        lock.release()
-    _print_run(run, path)
-    _print_failures(path, run)
-    for note in notes:
-        click.echo(f"note: {note}", err=True)
-    for problem in problems:
-        click.echo(f"warning: {problem}", err=True)
-    if problems:
-        sys.exit(1)
-
-
-def _setting_overrides(items: tuple[str, ...]) -> dict[str, Any]:
-    """``-s NAME=VALUE`` options, each checked against the setting's type: one clear line when wrong."""
-    from parknews.settings_check import SettingsError, parse_setting_overrides
-
-    try:
-        return parse_setting_overrides(items)
-    except SettingsError as exc:
-        raise click.BadParameter(str(exc), param_hint="-s/--set") from None
-
-
-def _print_failures(path: Path, run: dict[str, Any], limit: int = 10) -> None:
-    """This run's failures on stderr: what cron mails."""
-    if not run.get("failures"):
-        return
-    conn = open_archive(str(path))
-    try:
-        rows = list(conn.query("SELECT url, stage, reason FROM failures WHERE run_id = ? ORDER BY id", [run["id"]]))
-    finally:
-        conn.close()
-    for row in rows[:limit]:
-        click.echo(f"failed: {row['url']} [{row['stage']}] {row['reason']}", err=True)
-    if len(rows) > limit:
-        click.echo(f"... and {len(rows) - limit} more (sqlite3 {path} \"select * from failures where run_id = {run['id']}\")", err=True)
-
-
-def _print_run(run: dict[str, Any], path: Path) -> None:
-    extra = ""
-    if run.get("articles_skipped"):
-        extra += f", {run['articles_skipped']} already archived"
-    if run.get("articles_deleted"):
-        extra += f", {run['articles_deleted']} deleted"
-    click.echo(
-        f"run {run.get('id')} ({run.get('profile')}): {run.get('finish_reason')}; "
-        f"{run.get('pages_fetched') or 0} pages fetched, "
-        f"{run.get('articles_new') or 0} new, {run.get('articles_updated') or 0} updated, "
-        f"{run.get('articles_unchanged') or 0} unchanged articles{extra}, "
-        f"{run.get('failures') or 0} failures; archive: {path}"
-    )
 
 
 @cli.command()
@@ -301,7 +175,9 @@ def demo(db: str, output: str) -> None:
         failures = list(conn.query("SELECT url, stage, reason FROM failures WHERE run_id = ?", [run.get("id")]))
     finally:
         conn.close()
-    _print_run(run, path)
+    from parknews.cli_crawl import print_run
+
+    print_run(run, path)
     for f in failures:
         click.echo(f"  failed: {f['url']} [{f['stage']}] {f['reason']}")
     click.echo(f"articles in archive: {count}\nJSON Lines: {output}\narchive:    {path}")
@@ -312,8 +188,9 @@ def main() -> None:
 
 
 # Commands kept in their own modules.
-from parknews import cli_archive, cli_research  # noqa: E402
+from parknews import cli_archive, cli_crawl, cli_research  # noqa: E402
 
+cli_crawl.register(cli)
 cli_archive.register(cli)
 cli_research.register(cli)
 

@@ -53,6 +53,11 @@ class Session:
 
         install_reactor(self.settings["TWISTED_REACTOR"], self.settings["ASYNCIO_EVENT_LOOP"])
         logging.getLogger("scrapy").setLevel(self.settings.get("LOG_LEVEL"))
+        if logging.getLevelName(self.settings.get("LOG_LEVEL")) not in (logging.DEBUG, logging.INFO):
+            # Failed fetches are recorded in the archive and summarised by the CLI, one line each;
+            # Scrapy's own log lines for them (with tracebacks) would bury that summary.
+            for name in ("scrapy.downloadermiddlewares.retry", "scrapy.downloadermiddlewares.robotstxt"):
+                logging.getLogger(name).setLevel(logging.CRITICAL)
         self.interrupted = False
 
     def run(self, plan: Callable[[Session], Generator[Any, Any, Any]]) -> Any:
@@ -125,3 +130,18 @@ def run_crawl(
     session = Session(db_path, overrides)
     session.run(lambda s: crawl_jobs(s, [job]))
     return run_row(db_path, job)
+
+
+def sample_sites(session: Session, homes: list[str], max_pages: int) -> Generator[Any, Any, dict[str, Any]]:
+    """Sample every home URL at once (discovery's look at each site); the sampling spiders by URL."""
+    from twisted.internet import defer
+
+    from parknews.spiders.sample import SampleSpider
+
+    crawlers, waits = {}, []
+    for home in homes:
+        crawler, done = session.crawl(SampleSpider, home=home, max_pages=max_pages)
+        crawlers[home] = crawler
+        waits.append(done)
+    yield defer.DeferredList(waits, consumeErrors=True)
+    return {home: crawler.spider for home, crawler in crawlers.items()}

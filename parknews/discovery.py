@@ -176,6 +176,8 @@ class PageView:
     assets: list[str] = field(default_factory=list)
     html: str = ""
     fields: dict[str, bool] = field(default_factory=dict)
+    in_items: float = 0.0
+    """Share of the would-be article text that sits inside a list of links to other pages."""
 
 
 def _text(el: Any) -> str:
@@ -219,6 +221,25 @@ def view_page(sample: Sample, hosts: set[str]) -> PageView:
     return view
 
 
+def _item_texts(tree: Any) -> list[str]:
+    """Texts (whitespace removed) of the items of repeated lists: two or more siblings of one
+    tag and class that each hold one or two headline-like links (a list of other pages)."""
+    texts = []
+    for parent in tree.iter():
+        groups: dict[tuple[Any, str], list[Any]] = defaultdict(list)
+        for child in parent:
+            if isinstance(child.tag, str):
+                groups[(child.tag, child.get("class") or "")].append(child)
+        for members in groups.values():
+            if len(members) < 2:
+                continue
+            linked = [m for m in members if 1 <= sum(1 for a in m.iter("a") if len(_text(a)) >= 6) <= 2]
+            targets = {a.get("href") for m in linked for a in m.iter("a") if len(_text(a)) >= 6}
+            if len(linked) >= 0.75 * len(members) and len(targets) >= len(linked):
+                texts += [re.sub(r"\s", "", m.text_content() or "") for m in linked]
+    return texts
+
+
 def _classify(view: PageView, sample: Sample, tree: Any) -> None:
     """Article, listing or other, from what the page holds."""
     title_links = [t for _, t in view.links if len(t) >= 8]
@@ -243,7 +264,13 @@ def _classify(view: PageView, sample: Sample, tree: Any) -> None:
     lines = [ln for ln in body.split("\n") if ln.strip()]
     dated_lines = sum(1 for ln in lines if _DATE_TEXT.search(ln) and len(ln) < 120)
     body_links = len(article.body_links) if article else 0
-    listy_body = dated_lines >= 4 or body_links >= max(5, len(lines) // 2)
+    # A list's excerpts read like prose: the text that would be the article is a listing when
+    # most of it sits inside repeated items that each lead to another page.
+    items = _item_texts(tree)
+    in_items = sum(len(k) for k in (re.sub(r"\s", "", ln) for ln in lines) if k and any(k in t for t in items))
+    view.in_items = in_items / view.body_chars if view.body_chars else 0.0
+    listy_body = (dated_lines >= 4 or body_links >= max(5, len(lines) // 2)
+                  or (view.in_items >= 0.5 and len(lines) >= 2))
     if (article is not None and view.body_chars >= 150 and article.title and article.published_at
             and not listy_body and dated_items < 12):
         view.kind, view.why = "article", (f"headline, date {article.published_at}, {view.body_chars} characters of text "
@@ -371,7 +398,10 @@ def _pagination(views: list[PageView], listing_keys: list[tuple[str, ...]]) -> t
             there = path_query(url)
             if there == here:
                 continue
+            shared = len(_common_prefix(here, there))
             for m in re.finditer(r"\d+", there):
+                if m.end() <= shared:
+                    continue  # a number this page's URL has too (a section id), not the page
                 value = int(m.group(0))
                 offset = number - value
                 if offset not in (0, 1):
@@ -393,17 +423,23 @@ def _pagination(views: list[PageView], listing_keys: list[tuple[str, ...]]) -> t
     regexes: list[str] = []
     evidence: list[dict[str, Any]] = []
     offsets = set()
+    # Per target shape, the pair whose pages share the least: page 1 -> page N shows where the
+    # section ends (page 2 -> page 3 would take the page separator into it).
+    best: dict[tuple[str, ...], dict[str, Any]] = {}
     for p in pairs:
         key = shape("http://x" + p["to"])
         if chosen.get(key) != (_digit_index(p["to"], p["start"]), p["offset"]):
             continue
+        offsets.add(p["offset"])
+        if key not in best or min(p["common"], p["start"]) < min(best[key]["common"], best[key]["start"]):
+            best[key] = p
+        if len(evidence) < 6:
+            evidence.append({"page": p["from"], "links to": p["to"], "as page": p["number"]})
+    for p in best.values():
         first, later = _section_regexes(p["from"], p["to"], p["start"], p["end"], p["common"], listing_keys)
         for rx in (first, later):
             if rx and rx not in regexes:
                 regexes.append(rx)
-        offsets.add(p["offset"])
-        if len(evidence) < 6:
-            evidence.append({"page": p["from"], "links to": p["to"], "as page": p["number"]})
     if len(offsets) > 1:
         return [], evidence  # inconsistent numbering: follow listings without walking pages in order
     return regexes, [{"offset": offsets.pop() if offsets else 0}, *evidence]
@@ -506,12 +542,13 @@ def infer_profile(home: str, samples: list[Sample], *, name: str, presets: dict[
     if preset_used:
         preset = presets[preset_used]
         profile["extends"] = preset_used
-        # The preset's patterns match what it knows; the inferred ones catch this install's own.
-        article_res = [rx for rx in article_res if not any(_any_match([p], u) for p in _as_list(preset.get("article_url"))
-                                                               for u in _urls_of(rx, fams))]
-        listing_res = [rx for rx in listing_res if not any(_any_match([p], u) for p in _as_list(preset.get("listing_url"))
-                                                               for u in _urls_of(rx, fams))]
-        if offset and preset.get("page_offset") is None:
+        # The preset's patterns cover what it knows; inferred ones are kept only for families
+        # of this install the preset does not place at all.
+        known = _as_list(preset.get("article_url")) + _as_list(preset.get("listing_url"))
+        article_res = [rx for rx in article_res if not any(_any_match(known, u) for u in _urls_of(rx, fams))]
+        listing_res = [rx for rx in listing_res if not any(_any_match(known, u) for u in _urls_of(rx, fams))]
+        preset_pages = _as_list(preset.get("listing_url"))
+        if offset and not all(_any_match(preset_pages, "http://x" + ev["links to"]) for ev in page_evidence):
             profile["page_offset"] = offset
     elif offset:
         profile["page_offset"] = offset

@@ -95,6 +95,9 @@ PARKNEWS_FLUSH_SECONDS = 2.0
 # full disk does: the batch in hand is rolled back, the run row says disk_full, exit status 1,
 # and the frontier keeps what is left for the next run.
 PARKNEWS_MAX_ARCHIVE_MB = 0.0
+# Pages discovery may fetch to learn a site given by its bare home URL (parknews crawl URL,
+# parknews profile init URL): the home page and a few pages of every kind of URL it links to.
+PARKNEWS_DISCOVERY_PAGES = 40
 # Every failure is recorded in the archive and summarised by the CLI; no log line per item.
 DEFAULT_DROPITEM_LOG_LEVEL = "INFO"
 

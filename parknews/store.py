@@ -569,3 +569,37 @@ def iter_articles(
 def change_cursor(db: sqlite_utils.Database) -> int:
     """The latest change number of the archive: export with ``after=`` this value next time."""
     return int(db.execute("SELECT coalesce(max(seq), 0) FROM article_changes").fetchone()[0])
+
+
+# --- profiles inferred for bare home URLs (parknews crawl URL) -------------------------------
+
+
+def site_profile(db: sqlite_utils.Database, *, url: str | None = None, name: str | None = None) -> dict[str, Any] | None:
+    """The stored inferred profile of a home URL (or of a site name), or None."""
+    if "site_profiles" not in db.table_names():
+        return None
+    where, value = ("url = ?", url) if url is not None else ("name = ?", name)
+    rows = list(db.query(f"SELECT * FROM site_profiles WHERE {where} ORDER BY discovered_at DESC LIMIT 1", [value]))
+    return rows[0] if rows else None
+
+
+def save_site_profile(db: sqlite_utils.Database, url: str, name: str, profile_toml: str, report: dict[str, Any]) -> None:
+    """Keep the profile discovery inferred for ``url`` (replacing an older one), in one transaction."""
+    with db.atomic():
+        db["site_profiles"].upsert(
+            {"url": url, "name": name, "profile": profile_toml, "report": json.dumps(report, ensure_ascii=False),
+             "discovered_at": now_iso(), "run_id": None, "stale": 0},
+            pk="url",
+        )
+
+
+def mark_site_profile(db: sqlite_utils.Database, url: str, *, run_id: int | None = None, stale: bool | None = None) -> None:
+    """Record the run that used a stored profile, or that it should be discovered again."""
+    values: dict[str, Any] = {}
+    if run_id is not None:
+        values["run_id"] = run_id
+    if stale is not None:
+        values["stale"] = int(stale)
+    if values:
+        with db.atomic():
+            db["site_profiles"].update(url, values)

@@ -48,10 +48,10 @@ class SampleSpider(scrapy.Spider):
             home_host = (urlsplit(self.home).hostname or "").lower().removeprefix("www.")
             final_host = (urlsplit(response.url).hostname or "").lower().removeprefix("www.")
             if final_host != home_host:
-                self.home_error = f"{self.home} redirects to another site ({response.url})"
+                self.home_error = f"it redirects to another site ({response.url})"
                 return
             if response.status >= 400:
-                self.home_error = f"{self.home} answers HTTP {response.status}"
+                self.home_error = f"the home page answers HTTP {response.status}"
                 return
         sample = Sample(url=response.url, status=response.status, body=response.body,
                         content_type=response.headers.get("Content-Type", b"").decode("latin-1") or None, depth=depth)
@@ -66,8 +66,88 @@ class SampleSpider(scrapy.Spider):
         stage, reason = describe_failure(failure, request, self.crawler.settings)
         self.failures.append((request.url, f"{stage}: {reason}"))
         if request.meta.get("depth_", 0) == 0:
-            self.home_error = f"{self.home}: {stage}: {reason}"
+            self.home_error = f"{stage}: {reason}"
             return
         room = max(1, self.crawler.settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN", 2))
         for url in self.sampler.next_urls(room):
             yield self._request(url, request.meta.get("depth_", 0) + 1)
+
+
+class CheckSpider(scrapy.Spider):
+    """``parknews profile check``: one page's links sorted by the profile's patterns, and a few
+    of its article links fetched and extracted. Nothing is archived."""
+
+    name = "check"
+    custom_settings = SampleSpider.custom_settings
+
+    def __init__(self, profile: Any, page: str, preview: int = 3, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.profile = profile
+        self.page = page
+        self.preview = int(preview)
+        self.allowed_domains = list(profile.allowed_domains)
+        self.page_error: str | None = None
+        self.page_status: int | None = None
+        self.groups: dict[str, list[str]] = {}
+        self.script_next: str | None = None
+        self.previews: list[dict[str, Any]] = []
+
+    async def start(self) -> AsyncIterator[Any]:
+        yield Request(self.page, callback=self.parse, errback=self.on_error, meta={"handle_httpstatus_all": True})
+
+    def parse(self, response: Response) -> Iterator[Request]:
+        from urllib.parse import urldefrag
+
+        from parknews.discovery import path_query
+
+        self.page_status = response.status
+        if response.status >= 400:
+            self.page_error = f"HTTP {response.status}"
+            return
+        if not hasattr(response, "css"):
+            self.page_error = "not an HTML page"
+            return
+        groups: dict[str, list[str]] = {"article": [], "listing": [], "other": []}
+        for href in response.css("a::attr(href)").getall():
+            url = urldefrag(response.urljoin(href.strip()))[0]
+            if not url.startswith(("http://", "https://")):
+                continue
+            kind = "article" if self.profile.is_article(url) else "listing" if self.profile.is_listing(url) else "other"
+            if url not in groups[kind]:
+                groups[kind].append(url)
+        self.groups = {k: [path_query(u) if urlsplit(u).netloc == urlsplit(self.page).netloc else u for u in v]
+                       for k, v in groups.items()}
+        self.script_next = self.profile.script_next_page(response.url, response.text)
+        for url in groups["article"][: self.preview]:
+            yield Request(url, callback=self.parse_article, errback=self.on_article_error)
+
+    def parse_article(self, response: Response) -> None:
+        from parknews.extract import ExtractionError
+        from parknews.items import RawPage
+        from parknews.process import article_from_raw
+
+        raw = RawPage(url=response.url, final_url=response.url, status=response.status,
+                      headers={"content-type": response.headers.get("Content-Type", b"").decode("latin-1")},
+                      body=response.body, kind="article", fetched_at="", site=self.profile.name)
+        try:
+            article = article_from_raw(raw, self.profile.selectors)
+        except ExtractionError as exc:
+            self.previews.append({"url": response.url, "error": str(exc)})
+            return
+        record = article.to_dict()
+        byline = record.get("byline") or {}
+        record["byline"] = " · ".join(
+            f"{label} {'、'.join(byline.get(key) or [])}" for label, key in (("记者", "reporters"), ("通讯员", "correspondents"),
+                                                                            ("编辑", "editors")) if byline.get(key)
+        ) or byline.get("outlet") or ""
+        self.previews.append(record)
+
+    def on_error(self, failure: Failure) -> None:
+        request = failure.request  # type: ignore[attr-defined]
+        stage, reason = describe_failure(failure, request, self.crawler.settings)
+        self.page_error = f"{stage}: {reason}"
+
+    def on_article_error(self, failure: Failure) -> None:
+        request = failure.request  # type: ignore[attr-defined]
+        stage, reason = describe_failure(failure, request, self.crawler.settings)
+        self.previews.append({"url": request.url, "error": f"{stage}: {reason}"})
