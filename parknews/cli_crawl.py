@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import sys
 from dataclasses import dataclass, field
@@ -66,7 +67,8 @@ def print_run(run: dict[str, Any], path: Path) -> None:
 
 
 def is_url(target: str) -> bool:
-    return "://" in target or target.lower().startswith(("http:", "https:", "www."))
+    """A target that names a scheme (or starts like a host) is a URL to discover, never a profile."""
+    return bool(re.match(r"[A-Za-z][A-Za-z0-9+.-]*:(?![\\/]{1,2}[^/])|www\.", target)) or "://" in target
 
 
 def home_url(target: str) -> str:
@@ -364,9 +366,9 @@ def _summary_table(sites: list[Target]) -> None:
                      str(r.get("articles_new") or 0), str(r.get("articles_updated") or 0), str(r.get("failures") or 0),
                      verdict])
     widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(headers)]
-    click.echo("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)))
+    click.echo("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
     for row in rows:
-        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)))
+        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
 
 
 # --- parknews profile init / check -----------------------------------------------------------

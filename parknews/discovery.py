@@ -497,7 +497,7 @@ def infer_profile(home: str, samples: list[Sample], *, name: str, presets: dict[
     pages = [v for v in views if v.kind != "error"]
     if not pages:
         reasons = "; ".join(f"{v.url}: {v.why}" for v in views[:3]) or "no page answered"
-        raise DiscoveryError(f"{home}: nothing to learn from ({reasons})")
+        raise DiscoveryError(f"nothing to learn from ({reasons})")
     link_urls = [u for v in pages for u, _ in v.links if not _NEVER.search(path_query(u))]
     fams = families(link_urls + [v.url for v in pages])
     by_family: dict[tuple[str, ...], list[PageView]] = defaultdict(list)
@@ -571,7 +571,7 @@ def infer_profile(home: str, samples: list[Sample], *, name: str, presets: dict[
     if len(covered) < min(min_articles, max(1, len(article_views))) or not all_articles or len(covered) < 2:
         found = Counter(v.kind for v in views)
         raise DiscoveryError(
-            f"{home}: could not tell article pages apart: {len(samples)} pages sampled "
+            f"could not tell article pages apart: {len(samples)} pages sampled "
             f"({', '.join(f'{n} {k}' for k, n in found.most_common())}), "
             f"{len(covered)} article pages matched by a pattern (need {min_articles})"
         )

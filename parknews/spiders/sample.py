@@ -19,6 +19,10 @@ from parknews.discovery import Sample, Sampler
 from parknews.spiders.site import describe_failure
 
 
+#: Error statuses the samplers see as pages (a 404 is evidence too); redirects are still followed.
+_ERRORS = list(range(400, 600))
+
+
 class SampleSpider(scrapy.Spider):
     name = "sample"
     custom_settings = {
@@ -40,7 +44,7 @@ class SampleSpider(scrapy.Spider):
 
     def _request(self, url: str, depth: int) -> Request:
         return Request(url, callback=self.parse, errback=self.on_error, dont_filter=False,
-                       meta={"handle_httpstatus_all": True, "depth_": depth})
+                       meta={"handle_httpstatus_list": _ERRORS, "depth_": depth})
 
     def parse(self, response: Response) -> Iterator[Request]:
         depth = response.meta.get("depth_", 0)
@@ -93,7 +97,7 @@ class CheckSpider(scrapy.Spider):
         self.previews: list[dict[str, Any]] = []
 
     async def start(self) -> AsyncIterator[Any]:
-        yield Request(self.page, callback=self.parse, errback=self.on_error, meta={"handle_httpstatus_all": True})
+        yield Request(self.page, callback=self.parse, errback=self.on_error, meta={"handle_httpstatus_list": _ERRORS})
 
     def parse(self, response: Response) -> Iterator[Request]:
         from urllib.parse import urldefrag
