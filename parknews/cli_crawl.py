@@ -450,7 +450,7 @@ def profile_check(name: str, url: str | None, preview: int, settings: tuple[str,
     import tempfile
 
     from parknews.crawl import Session
-    from parknews.spiders.sample import CheckSpider
+    from parknews.sampling import CheckSpider
 
     site = load_site(name)
     page = home_url(url) if url else site.start_urls[0]

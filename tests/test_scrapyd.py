@@ -391,6 +391,18 @@ def test_timers_are_persistent_randomized_and_start_their_service(name: str) -> 
     assert _one(unit["Install"], "WantedBy") == "timers.target"
 
 
+def test_one_timer_crawls_a_folder_of_sites_with_the_crawl_service_settings() -> None:
+    sites, single = (_unit(DEPLOY / "systemd" / name)["Service"] for name in ("parknews-sites.service", "parknews@.service"))
+    assert {k: v for k, v in sites.items() if k != "ExecStart"} == {k: v for k, v in single.items() if k != "ExecStart"}
+    argv = shlex.split(_one(sites, "ExecStart"))
+    assert argv[:4] == ["/opt/parknews/bin/parknews", "crawl", "--sites", "/etc/parknews/sites"]
+    _check_crawl_args(argv[:-1])
+    timer = _unit(DEPLOY / "systemd" / "parknews-sites.timer")
+    assert _one(timer["Timer"], "Unit") == "parknews-sites.service" and _one(timer["Timer"], "Persistent") == "true"
+    assert _seconds(_one(timer["Timer"], "RandomizedDelaySec")) > 0
+    assert _one(timer["Install"], "WantedBy") == "timers.target"
+
+
 def test_the_scrapyd_service_runs_scrapyd_with_the_archive_path() -> None:
     service = _unit(DEPLOY / "systemd" / "scrapyd.service")["Service"]
     assert _one(service, "ExecStart").split()[0].endswith("/scrapyd")

@@ -1,4 +1,6 @@
-"""The sampling spider: a bounded, polite look at a site before discovery infers its profile.
+"""The sampling spiders: a bounded, polite look at a site before discovery infers its profile,
+and the dry run of ``parknews profile check``. They live outside ``parknews.spiders`` so that
+Scrapy (and scrapyd) list one spider, ``site``: these are only started by the CLI.
 
 It fetches the home page, then a few pages of every URL family the links show (see
 ``parknews.discovery.Sampler``), with the project's politeness (robots.txt, delays, the
@@ -17,7 +19,6 @@ from twisted.python.failure import Failure
 
 from parknews.discovery import Sample, Sampler
 from parknews.spiders.site import describe_failure
-
 
 #: Error statuses the samplers see as pages (a 404 is evidence too); redirects are still followed.
 _ERRORS = list(range(400, 600))
