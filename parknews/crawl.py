@@ -136,7 +136,7 @@ def sample_sites(session: Session, homes: list[str], max_pages: int) -> Generato
     """Sample every home URL at once (discovery's look at each site); the sampling spiders by URL."""
     from twisted.internet import defer
 
-    from parknews.spiders.sample import SampleSpider
+    from parknews.sampling import SampleSpider
 
     crawlers, waits = {}, []
     for home in homes:
