@@ -290,7 +290,9 @@ def _adopt_discovery(target: Target, spider: Any, path: Path) -> None:
         target.error, target.exit = f"cannot discover {target.url}: {spider.home_error}", 1
         return
     try:
-        inference = infer_profile(target.url, spider.samples, name=target.name)
+        presets = None if spider.crawler.settings.getbool("PARKNEWS_DISCOVERY_PRESETS", True) else {}
+        inference = infer_profile(target.url, spider.samples, name=target.name, presets=presets)
+        inference.report["seconds"] = round(spider.crawler.stats.get_value("elapsed_time_seconds") or 0.0, 2)
         text = profile_toml(inference)
         import tomllib
 

@@ -98,6 +98,9 @@ PARKNEWS_MAX_ARCHIVE_MB = 0.0
 # Pages discovery may fetch to learn a site given by its bare home URL (parknews crawl URL,
 # parknews profile init URL): the home page and a few pages of every kind of URL it links to.
 PARKNEWS_DISCOVERY_PAGES = 40
+# Start discovery from the CMS preset the pages point to (parknews/sites/cms); False: learn
+# the patterns from the pages alone (benchmarks/discovery.py --no-presets compares the two).
+PARKNEWS_DISCOVERY_PRESETS = True
 # Every failure is recorded in the archive and summarised by the CLI; no log line per item.
 DEFAULT_DROPITEM_LOG_LEVEL = "INFO"
 
