@@ -97,22 +97,34 @@ class Target:
     exit: int = 0
 
 
-def _resolve(given: str, conn: Any, rediscover: bool) -> Target:
+def _stored(path: Path, **key: str) -> dict[str, Any] | None:
+    """A stored inferred profile, read without creating or changing the archive."""
+    from parknews.store import site_profile
+
+    if not path.exists():
+        return None
+    conn = open_archive(str(path))
+    try:
+        return site_profile(conn, **key)
+    finally:
+        conn.close()
+
+
+def _resolve(given: str, path: Path, rediscover: bool) -> Target:
     from parknews.discovery import site_name
     from parknews.profiles import ProfileError, load_profile
-    from parknews.store import site_profile
 
     if is_url(given):
         url = home_url(given)
         target = Target(given, url=url, name=site_name(url))
-        stored = None if rediscover else site_profile(conn, url=url)
+        stored = None if rediscover else _stored(path, url=url)
         if stored and not stored["stale"]:
             target.profile = _stored_profile(stored)
         return target
     try:
         site = load_profile(given)
     except ProfileError as exc:
-        stored = site_profile(conn, name=given)
+        stored = _stored(path, name=given)
         if stored is None:
             raise click.ClickException(str(exc)) from exc
         # The name of a site an earlier `parknews crawl URL` discovered.
@@ -192,11 +204,9 @@ def crawl(targets: tuple[str, ...], sites_dir: str | None, db: str | None, start
                                  "PARKNEWS_PROGRESS": sys.stderr.isatty() and not verbose and len(given) == 1}
     overrides.update(setting_overrides(settings))
     path = db_path(db)
-    conn = open_archive(db)  # fail early, with one clear line, on an unusable archive path
-    try:
-        sites = [_resolve(g, conn, rediscover) for g in given]
-    finally:
-        conn.close()
+    # Every target resolved before the archive is touched: a bad profile writes nothing.
+    sites = [_resolve(g, path, rediscover) for g in given]
+    open_archive(db).close()  # fail early, with one clear line, on an unusable archive path
     names = [t.name for t in sites]
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:
