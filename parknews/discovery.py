@@ -456,7 +456,7 @@ def _common_prefix(a: str, b: str) -> str:
     return a[:n]
 
 
-def _fragment(text: str, keys: list[tuple[str, ...]] | None = None) -> str:
+def _fragment(text: str) -> str:
     """Regex for a literal piece of path: digits abstracted, the rest escaped."""
     return "".join(r"\d+" if tok.isdigit() else re.escape(tok) for tok in _SEGMENT_TOKENS.findall(text))
 
@@ -517,9 +517,9 @@ def infer_profile(home: str, samples: list[Sample], *, name: str, presets: dict[
                               "sampled": dict(kinds), "examples": [path_query(v.url) for v in members[:3]]})
     article_views = [v for v in views if v.kind == "article"]
     non_article_urls = [v.url for v in views if v.kind in ("listing", "other")] + [home]
-    listing_urls = [v.url for v in views if v.kind == "article"]
+    article_urls = [v.url for v in views if v.kind == "article"]
     art_keys = _merge_class([k for k, c in classes.items() if c == "article"], non_article_urls)
-    lst_keys = _merge_class([k for k, c in classes.items() if c == "listing"], listing_urls)
+    lst_keys = _merge_class([k for k, c in classes.items() if c == "listing"], article_urls)
     article_res = [family_regex(k) for k in art_keys]
     listing_res = [family_regex(k) for k in lst_keys]
     paged, page_evidence = _pagination(pages, lst_keys)
@@ -580,6 +580,15 @@ def infer_profile(home: str, samples: list[Sample], *, name: str, presets: dict[
     profile["article_url"] = all_articles[0] if len(all_articles) == 1 else all_articles
     if all_listings:
         profile["listing_url"] = all_listings[0] if len(all_listings) == 1 else all_listings
+    seen = list(dict.fromkeys(u for urls in fams.values() for u in urls))
+    listing_patterns = [re.compile(p) for p in all_listings]
+    sections = sorted({m.group("section") for u in seen for p in listing_patterns
+                       if "section" in p.groupindex and (m := p.search(path_query(u))) and m.group("section")})
+    report["would_crawl"] = {
+        "article_urls_seen": sum(1 for u in seen if _any_match(all_articles, u)),
+        "listing_pages_seen": sum(1 for u in seen if any(p.search(path_query(u)) for p in listing_patterns)),
+        "sections": sections[:20],
+    }
     # Thresholds a little under what the sample reached: a later redesign that breaks
     # extraction shows as a run below them (exit 1, and discovery runs again).
     profile["thresholds"] = {f: round(max(0.0, min(0.9, report["coverage"][f] - 0.1)), 2)
@@ -726,6 +735,11 @@ def profile_toml(inference: Inference) -> str:
                    + (f" ({'; '.join(r['cms_clues'])})" if r.get("cms_clues") else "") + "; patterns learnt from the pages alone")
     cov = r.get("coverage", {})
     out.append("# Sampled articles' field coverage: " + ", ".join(f"{k} {v:.0%}" for k, v in cov.items()))
+    would = r.get("would_crawl")
+    if would:
+        out.append(f"# Would crawl: the {would['article_urls_seen']} article URLs seen so far and what the "
+                   f"{would['listing_pages_seen']} listing pages seen lead to"
+                   + (f"; sections {', '.join(would['sections'][:8])}" if would["sections"] else ""))
     out.append("")
     for key in ("name", "title", "start_urls", "allowed_domains", "extends", "page_offset"):
         if key in p:
