@@ -122,6 +122,12 @@ def _sluggy(value: str) -> bool:
     return bool(re.fullmatch(r"[\w%.~#+-]+", value)) and not value.lower().startswith(("index.", "default."))
 
 
+def shape_text(key: tuple[str, ...]) -> str:
+    """A shape as people read it: ``/news/show.aspx?id=#``."""
+    path = "/" + "/".join(s for s in key if not s.startswith("?"))
+    return path + "".join(s for s in key if s.startswith("?"))
+
+
 def family_of(url: str, keys: Iterable[tuple[str, ...]]) -> tuple[str, ...] | None:
     key = shape(url)
     for k in keys:
@@ -276,7 +282,7 @@ def _classify(view: PageView, sample: Sample, tree: Any) -> None:
         view.kind, view.why = "article", (f"headline, date {article.published_at}, {view.body_chars} characters of text "
                                           f"in {len(lines)} paragraphs")
         return
-    if dated_items >= 4 or (len(title_links) >= 8 and has_pager) or listy_body:
+    if dated_items >= 4 or (len(title_links) >= 8 and has_pager) or (has_pager and dated_items >= 2) or listy_body:
         view.kind = "listing"
         view.why = f"{dated_items} dated links, {len(title_links)} title-like links" + (", pagination" if has_pager else "")
         return
@@ -513,7 +519,7 @@ def infer_profile(home: str, samples: list[Sample], *, name: str, presets: dict[
         if kind == "article" and (count < 2 and len(fams[key]) > 1 or count / len(members) < 0.6):
             kind = "other"
         classes[key] = kind
-        family_report.append({"shape": "/" + "/".join(key), "class": kind, "urls": len(fams[key]),
+        family_report.append({"shape": shape_text(key), "class": kind, "urls": len(fams[key]),
                               "sampled": dict(kinds), "examples": [path_query(v.url) for v in members[:3]]})
     article_views = [v for v in views if v.kind == "article"]
     non_article_urls = [v.url for v in views if v.kind in ("listing", "other")] + [home]
@@ -639,7 +645,12 @@ def _site_title(html: str) -> str | None:
     if not m:
         return None
     title = re.sub(r"\s+", " ", lxml.html.fromstring(f"<p>{m.group(1)}</p>").text_content()).strip()
-    return re.split(r"\s*[-_|–—]\s*", title)[0][:80] or None
+    parts = [p for p in re.split(r"\s*[-_|–—]\s*", title) if p and p.lower() not in _GENERIC_TITLES]
+    return parts[0][:80] if parts else None
+
+
+#: Title parts that name the page, not the site ("首页_江北高新区管委会").
+_GENERIC_TITLES = {"首页", "网站首页", "主页", "home", "index", "欢迎访问", "welcome"}
 
 
 # --- sampling ---------------------------------------------------------------------

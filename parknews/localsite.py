@@ -1,7 +1,9 @@
 """Serve a local copy of a site over HTTP on 127.0.0.1 (the demo and the tests use it).
 
 A site copy is a directory whose file paths are the URL paths (``/index.php/post/11584.html``
-is ``<dir>/index.php/post/11584.html``; ``/`` is ``index.html``). An optional ``site.toml``
+is ``<dir>/index.php/post/11584.html``; ``/`` is ``index.html``; a URL with a query string is
+the file named with ``%3F`` for the ``?``, ``/news/show.aspx?id=7`` is ``news/show.aspx%3Fid=7``,
+and when no such file exists the query is ignored). An optional ``site.toml``
 gives responses that are not plain files: ``[status]`` (path -> HTTP status) and
 ``[content_type]`` (path -> Content-Type header, e.g. a GBK page whose header lies).
 The server counts requests per path so tests can assert what a crawl fetched.
@@ -67,6 +69,11 @@ DEMO_SITES = Path(__file__).parent / "demo_site"
 _TYPES = {
     ".html": "text/html; charset=utf-8",
     ".htm": "text/html; charset=utf-8",
+    ".shtml": "text/html; charset=utf-8",
+    ".aspx": "text/html; charset=utf-8",
+    ".asp": "text/html; charset=utf-8",
+    ".php": "text/html; charset=utf-8",
+    ".jsp": "text/html; charset=utf-8",
     ".txt": "text/plain; charset=utf-8",
     ".xml": "application/xml",
     ".css": "text/css",
@@ -188,9 +195,12 @@ class LocalSite:
         self.stop()
 
     def _resolve(self, path: str) -> Path | None:
+        path, _, query = path.partition("?")
         rel = unquote(path).lstrip("/") or "index.html"
         if rel.endswith("/"):
             rel += "index.html"
+        if query:
+            rel += "%3F" + query  # /news/show.aspx?id=7 is the file news/show.aspx%3Fid=7
         target = (self.root / rel).resolve()
         if self.root not in target.parents or not target.is_file():
             return None
@@ -203,7 +213,12 @@ class LocalSite:
             server_version = "LocalSite/1.0"
 
             def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-                path = urlsplit(self.path).path
+                parts = urlsplit(self.path)
+                path = parts.path
+                if parts.query:
+                    with_query = f"{path}?{parts.query}"
+                    if with_query in site.status or with_query in site.faults or site._resolve(with_query):
+                        path = with_query  # a page of its own (a dynamic site's copy)
                 with site._lock:
                     site.requests[path] += 1
                     site.request_log.append((time.time(), path))
@@ -223,7 +238,7 @@ class LocalSite:
                     body = target.read_bytes()
                 else:
                     body = f"<html><head><title>{status}</title></head><body><h1>{status}</h1></body></html>".encode()
-                ctype = site.content_type.get(path) or (_TYPES.get(target.suffix, "application/octet-stream") if target else "text/html; charset=utf-8")
+                ctype = site.content_type.get(path) or (_TYPES.get(Path(target.name.split("%3F")[0]).suffix, "application/octet-stream") if target else "text/html; charset=utf-8")
                 return status, ctype, body
 
             def _answer(self, path: str) -> None:

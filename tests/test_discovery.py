@@ -257,3 +257,31 @@ def test_coverage_below_the_inferred_thresholds_sends_the_next_run_back_to_disco
 
 def test_path_query_is_what_patterns_match() -> None:
     assert path_query("http://a.cn/col/col12/index.html?uid=3&pageNum=2#top") == "/col/col12/index.html?uid=3&pageNum=2"
+
+
+# --- a site no preset knows -----------------------------------------------------------------
+
+ASPNET = Path(__file__).resolve().parent / "fixtures" / "discovery" / "aspnet"
+
+
+def test_a_site_no_preset_knows_is_learnt_from_its_pages(tmp_path: Path) -> None:
+    """ASP.NET WebForms, query-string URLs: articles /news/show.aspx?id=N, sections
+    /news/list.aspx?cid=C with &page=P; about, contact, guide and topic pages are not news."""
+    expected = sorted(f"/news/show.aspx?id={p.name.split('=')[1]}" for p in (ASPNET / "news").glob("show.aspx*"))
+    assert len(expected) == 12
+    db = tmp_path / "a.db"
+    with LocalSite(ASPNET) as site:
+        result = run_cli("crawl", site.url + "/", "--db", str(db), *FAST)
+        assert result.returncode == 0, result.stderr
+        assert _paths(db) == expected
+        (text, report), = _rows(db, "SELECT profile, report FROM site_profiles")
+        profile = profile_from_dict(tomllib.loads(text))
+        assert "extends" not in tomllib.loads(text) and json.loads(report)["cms"] is None
+        assert profile.listing_position(site.url + "/news/list.aspx?cid=2&page=2") == ("/news/list.aspx?cid=2", 2)
+        assert profile.listing_position(site.url + "/news/list.aspx?cid=2") == ("/news/list.aspx?cid=2", 1)
+        for other in ("/about.aspx", "/contact.aspx", "/guide/invest.aspx", "/zt/index.aspx?zid=12", "/default.aspx"):
+            assert not profile.is_article(site.url + other), other
+        # The one article linked only from page 2 of its section was reached by walking pagination.
+        assert site.requests["/news/list.aspx?cid=1&page=2"] >= 1
+        # The dead link is a failure with its reason, not an article.
+        assert _rows(db, "SELECT stage, reason FROM failures WHERE url LIKE '%id=9001'") == [("fetch", "HTTP 404")]
