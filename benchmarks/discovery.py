@@ -1,6 +1,6 @@
 """Discovery on every fixture site: each crawled from its bare home URL with no profile.
 
-    python benchmarks/discovery.py                # the demo copy and tests/fixtures/cmssites/*
+    python benchmarks/discovery.py                # the demo copy, tests/fixtures/discovery/*, tests/fixtures/cmssites/*
     python benchmarks/discovery.py --no-presets   # the same with the CMS presets left out
 
 Per site: articles archived / expected, non-article pages archived as articles, articles
@@ -39,6 +39,10 @@ def fixture_sites() -> list[tuple[str, Path, list[str]]]:
     demo = DEMO_SITES / "rentsh"
     sites = [("demo-rentsh", demo, sorted(f"/index.php/post/{p.stem}.html" for p in (demo / "index.php" / "post").glob("*.html")
                                           if p.stem not in ("99000", "99500")))]
+    for expected in sorted((ROOT / "tests" / "fixtures" / "discovery").glob("*.expected.toml")):
+        truth = tomllib.loads(expected.read_text("utf-8"))
+        sites.append((expected.name.removesuffix(".expected.toml"), expected.parent / expected.name.removesuffix(".expected.toml"),
+                      sorted(truth["articles"])))
     for expected in sorted((ROOT / "tests" / "fixtures" / "cmssites").glob("*/expected.toml")):
         truth = tomllib.loads(expected.read_text("utf-8"))
         root = expected.parent / "site" if (expected.parent / "site").is_dir() else expected.parent

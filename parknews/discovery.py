@@ -62,7 +62,7 @@ _DATE_TEXT = re.compile(r"(?:19|20)\d\d\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2
 _NEXT_WORDS = re.compile(r"^\s*(?:下一?页|下页|后页|next(?:\s*page)?|›|»|>|&gt;)\s*$", re.I)
 _SEGMENT_TOKENS = re.compile(r"\d+|[^\d]+")
 
-DIGITS, WILD = "#", "*"
+DIGITS, WILD, QWILD = "#", "*", "?*"
 
 
 # --- URL shapes -------------------------------------------------------------------
@@ -103,12 +103,13 @@ def families(urls: Iterable[str]) -> dict[tuple[str, ...], list[str]]:
             for pos in range(length):
                 buckets: dict[tuple[str, ...], list[tuple[str, ...]]] = defaultdict(list)
                 for k in keys:
-                    if k[pos] not in (WILD, "") and not k[pos].startswith("?"):
+                    if k[pos] not in (WILD, QWILD, ""):
                         buckets[k[:pos] + (None,) + k[pos + 1:]].append(k)  # type: ignore[operator]
                 for rest, members in buckets.items():
                     singles = [m for m in members if len(groups[m]) == 1 and _sluggy(m[pos])]
                     if len(singles) >= 3:
-                        merged = rest[:pos] + (WILD,) + rest[pos + 1:]
+                        wild = QWILD if singles[0][pos].startswith("?") else WILD
+                        merged = rest[:pos] + (wild,) + rest[pos + 1:]
                         for m in singles:
                             groups.setdefault(merged, []).extend(groups.pop(m))  # type: ignore[arg-type]
                         changed = True
@@ -118,7 +119,10 @@ def families(urls: Iterable[str]) -> dict[tuple[str, ...], list[str]]:
 
 
 def _sluggy(value: str) -> bool:
-    """A segment that reads like a slug or a word (not a file of the CMS itself)."""
+    """A segment that reads like a slug or a word (not a file of the CMS itself), or a query
+    string that is one value (DedeCMS tag pages ``tags.php?/%D6%C7%C4%DC/``)."""
+    if value.startswith("?"):
+        return "=" not in value
     return bool(re.fullmatch(r"[\w%.~#+-]+", value)) and not value.lower().startswith(("index.", "default."))
 
 
@@ -131,7 +135,8 @@ def shape_text(key: tuple[str, ...]) -> str:
 def family_of(url: str, keys: Iterable[tuple[str, ...]]) -> tuple[str, ...] | None:
     key = shape(url)
     for k in keys:
-        if len(k) == len(key) and all(a == b or (a == WILD and b != "") for a, b in zip(k, key, strict=True)):
+        if len(k) == len(key) and all(a == b or (a == WILD and b != "") or (a == QWILD and b.startswith("?"))
+                                      for a, b in zip(k, key, strict=True)):
             return k
     return None
 
@@ -148,7 +153,7 @@ def family_regex(key: tuple[str, ...]) -> str:
     query = [s for s in key if s.startswith("?")]
     regex = "^/" + "/".join(_segment_regex(s) for s in path)
     if query:
-        regex += r"\?" + _segment_regex(query[0][1:])
+        regex += r"\?.+" if query[0] == QWILD else r"\?" + _segment_regex(query[0][1:])
     return regex + "$"
 
 
@@ -246,6 +251,26 @@ def _item_texts(tree: Any) -> list[str]:
     return texts
 
 
+def _machine_date(tree: Any) -> str | None:
+    """A publication date given for machines: ``<time datetime>`` (one, or the one marked
+    published), ``article:published_time``, JSON-LD ``datePublished``."""
+    for meta in tree.iter("meta"):
+        if (meta.get("property") or meta.get("name") or "").lower() in ("article:published_time", "pubdate",
+                                                                         "publishdate", "datepublished"):
+            if _DATE_TEXT.search(meta.get("content") or ""):
+                return meta.get("content")
+    times = [t for t in tree.iter("time") if _DATE_TEXT.search(t.get("datetime") or "")]
+    marked = [t for t in times if "publish" in (t.get("class") or "") or t.get("itemprop") == "datePublished"]
+    if marked or len(times) == 1:
+        return (marked or times)[0].get("datetime")
+    for script in tree.iter("script"):
+        if (script.get("type") or "").lower() == "application/ld+json":
+            m = re.search(r'"datePublished"\s*:\s*"([^"]+)"', script.text or "")
+            if m and _DATE_TEXT.search(m.group(1)):
+                return m.group(1)
+    return None
+
+
 def _classify(view: PageView, sample: Sample, tree: Any) -> None:
     """Article, listing or other, from what the page holds."""
     title_links = [t for _, t in view.links if len(t) >= 8]
@@ -267,6 +292,10 @@ def _classify(view: PageView, sample: Sample, tree: Any) -> None:
         view.published = article.published_at
         view.fields = {"title": bool(article.title), "body": bool(body.strip()), "date": bool(article.published_at),
                        "byline": bool(article.byline.reporters or article.byline.outlet or article.source_outlet)}
+    published = article.published_at if article else None
+    if article is not None and not published:
+        published = _machine_date(tree)  # <time datetime> in a theme's entry footer, article:published_time
+        view.published = published
     lines = [ln for ln in body.split("\n") if ln.strip()]
     dated_lines = sum(1 for ln in lines if _DATE_TEXT.search(ln) and len(ln) < 120)
     body_links = len(article.body_links) if article else 0
@@ -277,16 +306,16 @@ def _classify(view: PageView, sample: Sample, tree: Any) -> None:
     view.in_items = in_items / view.body_chars if view.body_chars else 0.0
     listy_body = (dated_lines >= 4 or body_links >= max(5, len(lines) // 2)
                   or (view.in_items >= 0.5 and len(lines) >= 2))
-    if (article is not None and view.body_chars >= 150 and article.title and article.published_at
+    if (article is not None and view.body_chars >= 150 and article.title and published
             and not listy_body and dated_items < 12):
-        view.kind, view.why = "article", (f"headline, date {article.published_at}, {view.body_chars} characters of text "
+        view.kind, view.why = "article", (f"headline, date {published}, {view.body_chars} characters of text "
                                           f"in {len(lines)} paragraphs")
         return
     if dated_items >= 4 or (len(title_links) >= 8 and has_pager) or (has_pager and dated_items >= 2) or listy_body:
         view.kind = "listing"
         view.why = f"{dated_items} dated links, {len(title_links)} title-like links" + (", pagination" if has_pager else "")
         return
-    missing = [name for name, ok in (("a headline", article and article.title), ("a date", article and article.published_at),
+    missing = [name for name, ok in (("a headline", article and article.title), ("a date", published),
                                      ("150 characters of text", view.body_chars >= 150)) if not ok]
     view.why = "no " + ", no ".join(missing) if missing else f"{len(title_links)} title-like links, no list"
 
@@ -550,9 +579,14 @@ def infer_profile(home: str, samples: list[Sample], *, name: str, presets: dict[
         profile["extends"] = preset_used
         # The preset's patterns cover what it knows; inferred ones are kept only for families
         # of this install the preset does not place at all.
+        # A verified preset already names the listings worth walking; an article family it does
+        # not know is added only on strong evidence (three sampled articles).
         known = _as_list(preset.get("article_url")) + _as_list(preset.get("listing_url"))
-        article_res = [rx for rx in article_res if not any(_any_match(known, u) for u in _urls_of(rx, fams))]
-        listing_res = [rx for rx in listing_res if not any(_any_match(known, u) for u in _urls_of(rx, fams))]
+        strong = {family_regex(k) for k in art_keys
+                  if sum(1 for v in by_family.get(k, []) if v.kind == "article") >= 3}
+        article_res = [rx for rx in article_res if rx in strong
+                       and not any(_any_match(known, u) for u in _urls_of(rx, fams))]
+        listing_res = []
         preset_pages = _as_list(preset.get("listing_url"))
         if offset and not all(_any_match(preset_pages, "http://x" + ev["links to"]) for ev in page_evidence):
             profile["page_offset"] = offset
