@@ -1,0 +1,71 @@
+"""Every CMS fixture site crawled from its home page with no profile.
+
+The sites (tests/fixtures/cmssites/*, see its README) look like real installs of their CMS:
+nav menus, tag and archive pages, sidebars, 404 links, pagination, an about page with long
+text. Each is crawled twice from its bare home URL: the first run discovers the profile and
+must archive exactly the site's articles (none of its listing, tag, home, about or 404 pages);
+the second reuses the stored profile and fetches no article again.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import FAST, run_cli
+from parknews.localsite import LocalSite
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+CMSSITES = Path(__file__).resolve().parent / "fixtures" / "cmssites"
+SITES = sorted(p.parent.name for p in CMSSITES.glob("*/expected.toml"))
+
+
+def _truth(name: str) -> dict:
+    return tomllib.loads((CMSSITES / name / "expected.toml").read_text("utf-8"))
+
+
+def _archived(db: Path) -> list[str]:
+    conn = sqlite3.connect(db)
+    try:
+        return sorted(re.sub(r"^https?://[^/]+", "", u) for (u,) in conn.execute("SELECT url FROM articles"))
+    finally:
+        conn.close()
+
+
+def test_there_are_cms_fixture_sites() -> None:
+    assert {"zblog", "dedecms", "wordpress", "trs"} <= set(SITES)
+
+
+@pytest.mark.parametrize("name", SITES)
+def test_a_cms_site_from_its_home_page_archives_exactly_its_articles(tmp_path: Path, name: str) -> None:
+    truth = _truth(name)
+    db = tmp_path / "a.db"
+    with LocalSite(CMSSITES / name) as site:
+        first = run_cli("crawl", site.url + "/", "--db", str(db), *FAST)
+        assert first.returncode == 0, first.stderr
+        archived = _archived(db)
+        assert archived == sorted(truth["articles"])
+        for path in truth.get("non_articles", []) + truth.get("listings", []) + truth.get("not_found", []):
+            assert path not in archived, path
+        conn = sqlite3.connect(db)
+        report = json.loads(conn.execute("SELECT report FROM site_profiles").fetchone()[0])
+        conn.close()
+        assert report["cms"] == truth["cms"], report["cms_clues"]
+        # Articles only reachable from a listing's later pages were found by walking pagination.
+        for path in truth.get("deep_articles", []):
+            assert path in archived, path
+        fetched = {p: n for p, n in site.requests.items() if p in truth["articles"]}
+        second = run_cli("crawl", site.url + "/", "--db", str(db), *FAST)
+        assert second.returncode == 0, second.stderr
+        again = {p: n for p, n in site.requests.items() if p in truth["articles"]}
+        assert again == fetched, "the second run fetched archived articles again"
+        assert _archived(db) == sorted(truth["articles"])
