@@ -17,15 +17,6 @@ from parknews.cli_common import DB_HELP, db_path, open_archive
 from parknews.store import archive_fault
 
 
-def load_site(name: str):  # type: ignore[no-untyped-def]
-    from parknews.profiles import ProfileError, load_profile
-
-    try:
-        return load_profile(name)
-    except ProfileError as exc:
-        raise click.ClickException(str(exc)) from exc
-
-
 def setting_overrides(items: tuple[str, ...]) -> dict[str, Any]:
     """``-s NAME=VALUE`` options, each checked against the setting's type: one clear line when wrong."""
     from parknews.settings_check import SettingsError, parse_setting_overrides
@@ -448,8 +439,12 @@ def profile_init(url: str, output: str | None, settings: tuple[str, ...]) -> Non
               help="How many article links to fetch and extract.")
 @click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE",
               help="Override a Scrapy setting, e.g. -s DOWNLOAD_DELAY=5. Repeatable.")
-def profile_check(name: str, url: str | None, preview: int, settings: tuple[str, ...]) -> None:
+@click.option("--db", help="Archive holding the profiles `parknews crawl URL` discovered (for NAME). " + DB_HELP)
+def profile_check(name: str, url: str | None, preview: int, settings: tuple[str, ...], db: str | None) -> None:
     """Dry run of a profile: which links of a page match which pattern, and a few extracted articles.
+
+    NAME is a built-in profile name, a .toml file, or the name of a site whose profile
+    `parknews crawl URL` discovered and keeps in the archive.
 
     Nothing is archived. Exit status 1 when the page cannot be fetched or no article
     link on it could be extracted.
@@ -462,9 +457,16 @@ def profile_check(name: str, url: str | None, preview: int, settings: tuple[str,
     import tempfile
 
     from parknews.crawl import Session
+    from parknews.profiles import ProfileError, load_profile
     from parknews.sampling import CheckSpider
 
-    site = load_site(name)
+    try:
+        site = load_profile(name)
+    except ProfileError as exc:
+        stored = _stored(db_path(db), name=name)  # a site an earlier `parknews crawl URL` discovered
+        if stored is None:
+            raise click.ClickException(str(exc)) from exc
+        site = _stored_profile(stored)
     page = home_url(url) if url else site.start_urls[0]
     if url:
         site = site.with_start_urls([page]) if urlsplit(page).hostname not in site.allowed_domains else site

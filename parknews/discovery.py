@@ -271,6 +271,18 @@ def _machine_date(tree: Any) -> str | None:
     return None
 
 
+def _date_by_headline(tree: Any) -> str | None:
+    """A date written in the block of the page's first headline (h1, else h2)."""
+    for tag in ("h1", "h2"):
+        for h in tree.iter(tag):
+            block = h.getparent() if h.getparent() is not None and len(_text(h.getparent())) < 400 else h
+            m = _DATE_TEXT.search(_text(block))
+            if m:
+                return m.group(0)
+            break
+    return None
+
+
 def _classify(view: PageView, sample: Sample, tree: Any) -> None:
     """Article, listing or other, from what the page holds."""
     title_links = [t for _, t in view.links if len(t) >= 8]
@@ -294,7 +306,9 @@ def _classify(view: PageView, sample: Sample, tree: Any) -> None:
                        "byline": bool(article.byline.reporters or article.byline.outlet or article.source_outlet)}
     published = article.published_at if article else None
     if article is not None and not published:
-        published = _machine_date(tree)  # <time datetime> in a theme's entry footer, article:published_time
+        # <time datetime> in a theme's entry footer, article:published_time; a date written in
+        # the headline's own block (PHPCMS puts it in a <span> inside the <h1>).
+        published = _machine_date(tree) or _date_by_headline(tree)
         view.published = published
     lines = [ln for ln in body.split("\n") if ln.strip()]
     dated_lines = sum(1 for ln in lines if _DATE_TEXT.search(ln) and len(ln) < 120)
@@ -311,7 +325,9 @@ def _classify(view: PageView, sample: Sample, tree: Any) -> None:
         view.kind, view.why = "article", (f"headline, date {published}, {view.body_chars} characters of text "
                                           f"in {len(lines)} paragraphs")
         return
-    if dated_items >= 4 or (len(title_links) >= 8 and has_pager) or (has_pager and dated_items >= 2) or listy_body:
+    prose = article is not None and view.body_chars >= 150 and not listy_body
+    if (listy_body or (dated_items >= 4 and not prose) or (len(title_links) >= 8 and has_pager and not prose)
+            or (has_pager and dated_items >= 2 and not prose)):
         view.kind = "listing"
         view.why = f"{dated_items} dated links, {len(title_links)} title-like links" + (", pagination" if has_pager else "")
         return

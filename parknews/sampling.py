@@ -112,12 +112,19 @@ class CheckSpider(scrapy.Spider):
         if not hasattr(response, "css"):
             self.page_error = "not an HTML page"
             return
-        groups: dict[str, list[str]] = {"article": [], "listing": [], "other": []}
+        groups: dict[str, list[str]] = {"article": [], "listing": [], "other": [], "off-site": []}
+        domains = [d.lower() for d in self.allowed_domains]
         for href in response.css("a::attr(href)").getall():
             url = urldefrag(response.urljoin(href.strip()))[0]
             if not url.startswith(("http://", "https://")):
                 continue
-            kind = "article" if self.profile.is_article(url) else "listing" if self.profile.is_listing(url) else "other"
+            host = (urlsplit(url).hostname or "").lower()
+            if not any(host == d or host.endswith("." + d) for d in domains):
+                kind = "off-site"  # never followed
+            elif self.profile.is_article(url):
+                kind = "article"
+            else:
+                kind = "listing" if self.profile.is_listing(url) else "other"
             if url not in groups[kind]:
                 groups[kind].append(url)
         self.groups = {k: [path_query(u) if urlsplit(u).netloc == urlsplit(self.page).netloc else u for u in v]

@@ -69,3 +69,21 @@ def test_a_cms_site_from_its_home_page_archives_exactly_its_articles(tmp_path: P
         again = {p: n for p, n in site.requests.items() if p in truth["articles"]}
         assert again == fetched, "the second run fetched archived articles again"
         assert _archived(db) == sorted(truth["articles"])
+
+
+def test_profile_check_of_a_discovered_site_shows_script_pagination_and_previews(tmp_path: Path) -> None:
+    """TRS portals write their pagination in a createPageHTML(...) call: the dry run says where
+    the next page is, sorts the page's links by pattern (off-site ones apart) and extracts three."""
+    db = tmp_path / "a.db"
+    with LocalSite(CMSSITES / "trs") as site:
+        assert run_cli("crawl", site.url + "/", "--db", str(db), *FAST).returncode == 0
+        name = site.url.removeprefix("http://").replace(":", "-")
+        listing = next(p for p in _truth("trs")["listings"] if p.endswith("/") and p.count("/") > 2)
+        check = run_cli("profile", "check", name, "--db", str(db), "--url", site.url + listing, *FAST)
+    assert check.returncode == 0, check.stderr
+    assert "the profile calls it a listing" in check.stdout
+    assert re.search(r"next page written by a script: \S+/index_1\.html", check.stdout)
+    assert re.search(r"^\s+article\s+\d+\s+/", check.stdout, re.M)
+    off_site = re.search(r"^\s+off-site\s+(\d+)", check.stdout, re.M)
+    assert off_site and "127.0.0.1" not in check.stdout.split("off-site", 1)[1].splitlines()[0]
+    assert check.stdout.count("\n  title:") == 3
