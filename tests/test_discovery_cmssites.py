@@ -63,6 +63,11 @@ def test_a_cms_site_from_its_home_page_archives_exactly_its_articles(tmp_path: P
         # Articles only reachable from a listing's later pages were found by walking pagination.
         for path in truth.get("deep_articles", []):
             assert path in archived, path
+        # Discovery and crawl alike obey robots.txt.
+        robots = CMSSITES / name / "robots.txt"
+        disallowed = [line.split(":", 1)[1].strip() for line in robots.read_text("utf-8").splitlines()
+                      if line.lower().startswith("disallow:") and line.split(":", 1)[1].strip()] if robots.exists() else []
+        assert not [p for p in site.requests if any(p.startswith(d) for d in disallowed)]
         fetched = {p: n for p, n in site.requests.items() if p in truth["articles"]}
         second = run_cli("crawl", site.url + "/", "--db", str(db), *FAST)
         assert second.returncode == 0, second.stderr
