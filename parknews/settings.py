@@ -71,6 +71,9 @@ DOWNLOADER_MIDDLEWARES = {
 }
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+# Scrapy 2.19's remote-control server (runs Python sent to a localhost port, and leaves a job
+# file with its token in the user's state folder for every run): not for an unattended archiver.
+REMOTE_CONTROL_ENABLED = False
 # Article URLs first, so a listing walk does not pile up work in memory.
 DEPTH_PRIORITY = 0
 

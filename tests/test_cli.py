@@ -138,3 +138,18 @@ def test_scrapy_crawl_from_the_project_root_fills_the_archive(tmp_path: Path) ->
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM articles").fetchone() == (14,)
         assert conn.execute("SELECT finish_reason FROM runs").fetchall() == [("finished",)]
+
+
+def test_a_crawl_opens_no_remote_control_port_and_writes_nothing_outside_its_archive(tmp_path: Path) -> None:
+    """Scrapy 2.19's remote-control extension would serve code execution on a localhost port
+    and leave a job file with its token under $HOME/.local/state for every run."""
+    from parknews.localsite import LocalSite
+
+    home = tmp_path / "home"
+    home.mkdir()
+    with LocalSite(DEMO_SITES / "rentsh") as site:
+        result = run_cli("crawl", "rentsh", "--db", str(tmp_path / "a.db"), "--start-url", site.url + "/",
+                         "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False",
+                         env={"HOME": str(home), "XDG_STATE_HOME": str(home / ".local" / "state")})
+    assert result.returncode == 0, result.stderr
+    assert list(home.rglob("*")) == []
