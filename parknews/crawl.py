@@ -70,7 +70,7 @@ class Session:
             d = defer.inlineCallbacks(plan)(self)
             d.addCallbacks(lambda value: outcome.setdefault("value", value),
                            lambda failure: outcome.setdefault("error", failure))
-            d.addBoth(lambda _: reactor.stop() if reactor.running else None)  # type: ignore[attr-defined]
+            d.addBoth(lambda _: _stop(reactor))
 
         reactor.callWhenRunning(go)  # type: ignore[attr-defined]
         self.process.start(stop_after_crawl=False)
@@ -88,6 +88,16 @@ class Session:
     def shutting_down(self, crawlers: list[Crawler]) -> bool:
         """True when a signal stopped any of these crawlers (the session should not go on)."""
         return any((c.stats.get_value("finish_reason") if c.stats else None) == "shutdown" for c in crawlers)
+
+
+def _stop(reactor: Any) -> None:
+    """Stop the reactor when the plan is done, unless a signal already had Scrapy stop it."""
+    from twisted.internet.error import ReactorNotRunning
+
+    try:
+        reactor.stop()
+    except ReactorNotRunning:
+        pass
 
 
 def crawl_jobs(session: Session, jobs: list[SiteJob]) -> Generator[Any, Any, None]:

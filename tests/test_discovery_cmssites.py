@@ -92,3 +92,48 @@ def test_profile_check_of_a_discovered_site_shows_script_pagination_and_previews
     off_site = re.search(r"^\s+off-site\s+(\d+)", check.stdout, re.M)
     assert off_site and "127.0.0.1" not in check.stdout.split("off-site", 1)[1].splitlines()[0]
     assert check.stdout.count("\n  title:") == 3
+
+
+def test_sigterm_stops_every_site_of_a_run_and_resume_completes_them_all(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import time
+
+    names = ["zblog", "dedecms", "wordpress"]
+    db = tmp_path / "a.db"
+    sites = [LocalSite(CMSSITES / n).start() for n in names]
+    try:
+        urls = [s.url + "/" for s in sites]
+        slow = ["-s", "DOWNLOAD_DELAY=0.2", "-s", "AUTOTHROTTLE_ENABLED=False"]
+        proc = subprocess.Popen([sys.executable, "-m", "parknews.cli", "crawl", *urls, "--db", str(db), *slow],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # the crawls have begun: every site has archived something
+            try:
+                conn = sqlite3.connect(db)
+                started = conn.execute("SELECT count(DISTINCT site) FROM articles").fetchone()[0]
+                conn.close()
+            except sqlite3.Error:
+                started = 0
+            if started == len(names):
+                break
+            time.sleep(0.1)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 1, err
+        assert "Traceback" not in err
+        conn = sqlite3.connect(db)
+        reasons = [r for (r,) in conn.execute("SELECT finish_reason FROM runs")]
+        conn.close()
+        assert len(reasons) == 3 and "shutdown" in reasons, reasons
+        resumed = run_cli("crawl", *urls, "--db", str(db), "--resume", *FAST)
+        assert resumed.returncode == 0, resumed.stderr
+        conn = sqlite3.connect(db)
+        runs = conn.execute("SELECT count(*), min(finish_reason), max(finish_reason) FROM runs").fetchone()
+        conn.close()
+        assert runs == (3, "finished", "finished")  # the same three run rows, continued
+        archived = _archived(db)
+        assert len(archived) == sum(len(_truth(n)["articles"]) for n in names)
+    finally:
+        for s in sites:
+            s.stop()
