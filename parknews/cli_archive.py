@@ -78,9 +78,15 @@ def _run_cell(row: dict[str, Any], key: str) -> str:
               help="Only articles added or changed after this cursor (printed by the previous export).")
 @click.option("--cursor-file", type=click.Path(dir_okay=False), metavar="FILE",
               help="Incremental export: read the cursor from FILE (if it exists), write the new one after success.")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "warc", "parquet", "csv"]),
+              help="jsonl (records), warc (the raw pages with their records), parquet (typed columns) "
+                   "or csv (one row per article). Default: by the output's ending (.warc.gz, .warc, "
+                   ".parquet, .csv), else jsonl.")
+@click.option("--bom", is_flag=True, help="CSV only: start with a UTF-8 byte-order mark, for Excel.")
 def export(db: str | None, output: str | None, site: str | None, since: str | None, until: str | None,
-           fields: str | None, after: int | None, cursor_file: str | None) -> None:
-    """Export articles as JSON Lines (UTF-8, one record per line, ordered by URL).
+           fields: str | None, after: int | None, cursor_file: str | None, fmt: str | None, bom: bool) -> None:
+    """Export articles as JSON Lines (UTF-8, one record per line, ordered by URL), WARC,
+    Parquet or CSV.
 
     Records follow the JSON Schema in parknews/schemas/article.schema.json. Every
     export ends by printing a cursor on standard error; --after CURSOR (or
@@ -91,9 +97,24 @@ def export(db: str | None, output: str | None, site: str | None, since: str | No
     Example:
       parknews export -o articles.jsonl --site rentsh --since 2024-01-01
       parknews export -o new.jsonl.gz --cursor-file state/cursor --fields title,body,published_at
+      parknews export -o pages.warc.gz --site rentsh
+      parknews export -o articles.parquet
+      parknews export -o articles.csv --bom
     """
+    from parknews.exporters import MissingExtra, format_for, require
     from parknews.store import change_cursor
 
+    fmt = format_for(output, fmt)
+    try:
+        require(fmt)
+    except MissingExtra as exc:
+        raise click.ClickException(str(exc)) from None
+    if fmt in ("warc", "parquet") and not output:
+        raise click.UsageError(f"--format {fmt} writes a binary file: give it with -o FILE")
+    if fmt == "warc" and fields:
+        raise click.UsageError("--fields does not apply to --format warc (its records are whole)")
+    if bom and fmt != "csv":
+        raise click.UsageError("--bom applies to --format csv only")
     wanted = _parse_fields(fields)
     if cursor_file and after is None:
         try:
@@ -113,11 +134,7 @@ def export(db: str | None, output: str | None, site: str | None, since: str | No
             raise click.ClickException(f"cursor {after} is ahead of this archive (latest {cursor}): "
                                        "was it made on another or a rebuilt archive?")
         filters = {"site": site, "since": since, "until": until, "after": after, "upto": cursor}
-        if output:
-            with _open_output(output) as fh:
-                count = write_jsonl(conn, fh, fields=wanted, **filters)
-        else:
-            count = write_jsonl(conn, sys.stdout, fields=wanted, **filters)
+        count = _write(conn, fmt, output, wanted, bom, filters)
         conn.execute("COMMIT")
     finally:
         conn.close()
@@ -125,8 +142,32 @@ def export(db: str | None, output: str | None, site: str | None, since: str | No
         Path(cursor_file).parent.mkdir(parents=True, exist_ok=True)
         Path(cursor_file).write_text(f"{cursor}\n", "utf-8")
     where = f" to {output}" if output else ""
+    if fmt == "warc":
+        count, pages = count
+        where = f" with {pages} raw pages{where}"
     changed = f" changed after cursor {after}" if after is not None else ""
     click.echo(f"exported {count} articles{changed}{where}; cursor {cursor} (next: --after {cursor})", err=True)
+
+
+def _write(conn: Any, fmt: str, output: str | None, wanted: list[str] | None, bom: bool,
+           filters: dict[str, Any]) -> Any:
+    from parknews import exporters
+
+    if fmt == "warc":
+        assert output is not None
+        with open(output, "wb") as raw:
+            return exporters.write_warc(conn, raw, gzip=output.endswith(".gz"), **filters)
+    if fmt == "parquet":
+        assert output is not None
+        return exporters.write_parquet(conn, output, fields=wanted, **filters)
+    writer = exporters.write_csv if fmt == "csv" else write_jsonl
+    extra = {"bom": bom} if fmt == "csv" else {}
+    if output:
+        with _open_output(output, newline="" if fmt == "csv" else None) as fh:
+            return writer(conn, fh, fields=wanted, **extra, **filters)
+    if fmt == "csv":
+        sys.stdout.reconfigure(newline="")  # type: ignore[union-attr]
+    return writer(conn, sys.stdout, fields=wanted, **extra, **filters)
 
 
 def _parse_fields(value: str | None) -> list[str] | None:
@@ -143,21 +184,21 @@ def _parse_fields(value: str | None) -> list[str] | None:
     return [n for n in known if n in names or n in ("url", "schema_version")]
 
 
-def _open_output(output: str) -> IO[str]:
+def _open_output(output: str, newline: str | None = None) -> IO[str]:
     if output.endswith(".gz"):
         import gzip
 
         # mtime=0 and no file name in the header: the same export gives the same bytes.
         raw = gzip.GzipFile(filename="", mode="wb", fileobj=open(output, "wb"), mtime=0)  # noqa: SIM115
-        return _GzipText(raw)
-    return open(output, "w", encoding="utf-8")  # noqa: SIM115
+        return _GzipText(raw, newline="\n" if newline is None else newline)
+    return open(output, "w", encoding="utf-8", newline=newline)  # noqa: SIM115
 
 
 class _GzipText(io.TextIOWrapper):
     """Text wrapper over a GzipFile that also closes the file object under it."""
 
-    def __init__(self, raw: Any) -> None:
-        super().__init__(raw, encoding="utf-8", newline="\n")
+    def __init__(self, raw: Any, newline: str = "\n") -> None:
+        super().__init__(raw, encoding="utf-8", newline=newline)
         self._file = raw.fileobj
 
     def close(self) -> None:
