@@ -10,7 +10,8 @@ are lower-cased). So every substring is findable, whatever its length:
 - a single character is a prefix query (``"虞" *``), matching any window that starts with it.
 
 The same rules apply to Latin letters and digits (``2024`` matches "2024年"; terms are
-substrings, case-insensitive). Triggers keep the index in step with the articles table.
+substrings, case-insensitive). The store's writers (``parknews.store.save_articles``) keep the
+index in step with the articles table, in the same transaction as the rows.
 
 Query language, parsed here and never spliced into SQL (the FTS5 expression travels as a bound
 parameter, and is built only from quoted windows and operators)::
@@ -58,7 +59,7 @@ def is_token_char(ch: str) -> bool:
 def index_windows(text: str | None) -> list[str]:
     """The windows the index holds for ``text``, before unicode61 drops separators from them.
 
-    Mirrors the SQL of ``store._fts_tokens_sql`` (the tests hold the two together).
+    Mirrors ``store.fts_windows`` and the SQL of ``store._fts_tokens_sql`` (the tests hold them together).
     """
     if text is None:
         return []
@@ -382,19 +383,21 @@ def search(db: Any, text: str, *, site: str | None = None, since: str | None = N
     return SearchResult(query=query, total=total, hits=hits)
 
 
-def rebuild_index(db: Any) -> int:
+def rebuild_index(db: Any, *, batch: int = 2000) -> int:
     """Rebuild the full-text index from the articles table; returns the number of articles indexed.
 
-    Not needed in normal use (triggers keep the index in step); use it after bulk edits made
-    with triggers disabled, or a VACUUM that renumbered rowids.
+    Not needed in normal use (the store's writers keep the index in step); use it after edits
+    made to the articles table with plain SQL, or a VACUUM that renumbered rowids. One
+    transaction: the windows are made in Python and written ``batch`` rows at a time.
     """
-    from parknews.store import _fts_values_sql  # the index's own tokenizer SQL, as the triggers use it
+    from parknews.store import index_rows
 
     conn = _conn(db)
     with conn:
         conn.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('delete-all')")
-        conn.execute(f"INSERT INTO {FTS_TABLE}(rowid, title, body, captions) "
-                     f"SELECT rowid, {_fts_values_sql('articles')} FROM articles")
+        cursor = conn.execute("SELECT rowid, title, body, captions FROM articles ORDER BY rowid")
+        while rows := cursor.fetchmany(batch):
+            index_rows(conn, rows)
     return conn.execute("SELECT count(*) FROM articles").fetchone()[0]
 
 

@@ -284,9 +284,23 @@ def _m5_site_profiles(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m6_fts_in_batches(db: sqlite_utils.Database) -> None:
+    """The full-text index is kept by the store's writers, not by triggers.
+
+    ``save_articles`` makes the two-character windows in Python (``fts_windows``, the same
+    text ``_fts_tokens_sql`` made) once per batch and writes them with ``executemany`` in the
+    transaction of the rows themselves, so a crash leaves rows and index in step. The windows
+    are unchanged, so the index stays as it is; only the triggers go. A write to ``articles``
+    outside the store (plain SQL) no longer reaches the index: ``parknews search
+    --rebuild-index`` puts it back in step.
+    """
+    for name in ("articles_fts_insert", "articles_fts_delete", "articles_fts_update"):
+        db.execute(f"DROP TRIGGER IF EXISTS {name}")
+
+
 #: Numbered migrations. Append, never edit a released one.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
-    _m1_initial, _m2_incremental, _m3_fulltext, _m4_frontier, _m5_site_profiles,
+    _m1_initial, _m2_incremental, _m3_fulltext, _m4_frontier, _m5_site_profiles, _m6_fts_in_batches,
 ]
 
 
@@ -352,39 +366,156 @@ def content_hash(article: Article) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
+def fts_windows(text: str | None) -> str | None:
+    """The full-text index's text for ``text``: the two-character window at every character,
+    space-separated ("上虞区" gives "上虞 虞区 区"), None for no text. The same text
+    ``_fts_tokens_sql`` computes in SQL (``tests/test_fts_batches.py`` holds the two together),
+    so an index built either way answers the same and deletes stay exact."""
+    if not text:
+        return None
+    return " ".join([text[i : i + 2] for i in range(len(text))])
+
+
+def fts_captions_text(captions: str | None) -> str | None:
+    """The caption texts of a captions JSON column, one per line (``_captions_text_sql`` in Python)."""
+    if not captions:
+        return None
+    try:
+        items = json.loads(captions)
+    except ValueError:
+        return None
+    if isinstance(items, dict):
+        items = list(items.values())
+    if not isinstance(items, list):
+        return None
+    texts = []
+    for item in items:
+        text = item.get("text") if isinstance(item, dict) else None
+        if text is not None:
+            texts.append(("1" if text else "0") if isinstance(text, bool) else str(text))
+    return "\n".join(texts) if texts else None
+
+
+def fts_values(title: str | None, body: str | None, captions: str | None) -> tuple[str | None, str | None, str | None]:
+    """What the full-text index holds for a row's title, body and captions column."""
+    return fts_windows(title), fts_windows(body), fts_windows(fts_captions_text(captions))
+
+
+_FTS_INSERT = "INSERT INTO articles_fts(rowid, title, body, captions) VALUES (?, ?, ?, ?)"
+_FTS_DELETE = "INSERT INTO articles_fts(articles_fts, rowid, title, body, captions) VALUES ('delete', ?, ?, ?, ?)"
+
+
+def index_rows(conn: sqlite3.Connection, rows: list[tuple[int, str | None, str | None, str | None]]) -> None:
+    """Add (rowid, title, body, captions) rows to the full-text index, one executemany."""
+    conn.executemany(_FTS_INSERT, [(rowid, *fts_values(t, b, c)) for rowid, t, b, c in rows])
+
+
+def unindex_rows(conn: sqlite3.Connection, rows: list[tuple[int, str | None, str | None, str | None]]) -> None:
+    """Take rows out of the (contentless) full-text index: their exact old values, one executemany."""
+    conn.executemany(_FTS_DELETE, [(rowid, *fts_values(t, b, c)) for rowid, t, b, c in rows])
+
+
+def delete_articles(db: sqlite_utils.Database, urls: list[str]) -> int:
+    """Remove article rows and their index entries (one transaction's worth); returns rows removed."""
+    conn = db.conn
+    old: list[tuple[int, str | None, str | None, str | None]] = []
+    for start in range(0, len(urls), 500):
+        chunk = urls[start : start + 500]
+        old += conn.execute(f"SELECT rowid, title, body, captions FROM articles WHERE url IN ({','.join('?' * len(chunk))})",
+                            chunk).fetchall()
+    unindex_rows(conn, old)
+    conn.executemany("DELETE FROM articles WHERE rowid = ?", [(r[0],) for r in old])
+    return len(old)
+
+
+_INSERT_SQL: dict[tuple[str, ...], str] = {}
+_UPDATE_SQL: dict[tuple[str, ...], str] = {}
+
+
 def save_article(db: sqlite_utils.Database, article: Article, run_id: int | None, *, revision: bool = True) -> str:
     """Insert or update the article row; returns "new", "updated" or "unchanged".
 
     When the normalized text changed and ``revision`` is set (a re-crawl, not a
-    re-extraction), the previous version is kept in the revisions table.
+    re-extraction), the previous version is kept in the revisions table. One article's
+    ``save_articles``.
     """
-    row = article_row(article)
-    new_hash = content_hash(article)
-    existing = db.execute(
-        "SELECT title, body, published_at, first_seen_at, content_hash, revision_count FROM articles WHERE url = ?",
-        [article.url],
-    ).fetchone()
+    return save_articles(db, [article], run_id, revision=revision)[0]
+
+
+def save_articles(db: sqlite_utils.Database, articles: list[Article], run_id: int | None, *,
+                  revision: bool = True) -> list[str]:
+    """``save_article`` for a batch, in the caller's transaction: one look-up of the rows already
+    there, the rows written, and their full-text index entries (old ones out, new ones in) with
+    one ``executemany`` each. Returns each article's outcome, in order.
+    """
+    conn = db.conn
+    urls = list(dict.fromkeys(a.url for a in articles))
+    existing: dict[str, tuple[Any, ...]] = {}
+    for start in range(0, len(urls), 500):
+        chunk = urls[start : start + 500]
+        for found in conn.execute(
+            "SELECT url, rowid, title, body, captions, published_at, first_seen_at, content_hash, revision_count "
+            f"FROM articles WHERE url IN ({','.join('?' * len(chunk))})", chunk,
+        ):
+            existing[found[0]] = found[1:]
     stamp = now_iso()
-    row.update({"updated_at": stamp, "run_id": run_id, "content_hash": new_hash, "deleted_at": None})
-    if existing is None:
-        row.update(first_seen_at=stamp, revision_count=0)
-        db["articles"].insert(row)
-        return "new"
-    old_title, old_body, old_published, first_seen, old_hash, revisions = existing
-    row["first_seen_at"] = first_seen
-    row["revision_count"] = revisions or 0
-    changed = old_hash != new_hash if old_hash else (old_title, old_body, old_published) != (article.title, article.body, article.published_at)
-    if changed and revision:
-        fields = [name for name, old, new in (("title", old_title, article.title), ("body", old_body, article.body),
-                                              ("published_at", old_published, article.published_at)) if old != new]
-        db["revisions"].insert({
-            "url": article.url, "run_id": run_id, "revised_at": stamp, "changed": json.dumps(fields),
-            "old_title": old_title, "old_body": old_body, "old_published_at": old_published,
-            "old_hash": old_hash, "new_hash": new_hash,
-        })
-        row["revision_count"] = row["revision_count"] + 1
-    db["articles"].update(article.url, row)
-    return "updated" if changed else "unchanged"
+    outcomes: list[str] = []
+    # Once per row: out with what the archive held before the batch (nothing for a row the
+    # batch inserted), in with its last values, so a URL saved twice in one batch stays exact.
+    inserted: set[int] = set()
+    unindex: dict[int, tuple[int, str | None, str | None, str | None]] = {}
+    index: dict[int, tuple[int, str | None, str | None, str | None]] = {}
+    revisions: list[tuple[Any, ...]] = []
+    for article in articles:
+        row = article_row(article)
+        new_hash = content_hash(article)
+        row.update({"updated_at": stamp, "run_id": run_id, "content_hash": new_hash, "deleted_at": None})
+        old = existing.get(article.url)
+        if old is None:
+            row.update(first_seen_at=stamp, revision_count=0)
+            columns = tuple(row)
+            sql = _INSERT_SQL.get(columns)
+            if sql is None:
+                sql = _INSERT_SQL[columns] = (f"INSERT INTO articles ({', '.join(f'[{c}]' for c in columns)}) "
+                                              f"VALUES ({', '.join('?' * len(columns))})")
+            rowid = conn.execute(sql, tuple(row.values())).lastrowid
+            inserted.add(rowid)
+            index[rowid] = (rowid, row["title"], row["body"], row["captions"])
+            existing[article.url] = (rowid, row["title"], row["body"], row["captions"], row["published_at"],
+                                     stamp, new_hash, 0)
+            outcomes.append("new")
+            continue
+        rowid, old_title, old_body, old_captions, old_published, first_seen, old_hash, count = old
+        row["first_seen_at"] = first_seen
+        row["revision_count"] = count or 0
+        changed = (old_hash != new_hash if old_hash
+                   else (old_title, old_body, old_published) != (article.title, article.body, article.published_at))
+        if changed and revision:
+            fields = [name for name, was, now in (("title", old_title, article.title), ("body", old_body, article.body),
+                                                  ("published_at", old_published, article.published_at)) if was != now]
+            revisions.append((article.url, run_id, stamp, json.dumps(fields), old_title, old_body, old_published,
+                              old_hash, new_hash))
+            row["revision_count"] += 1
+        columns = tuple(row)
+        sql = _UPDATE_SQL.get(columns)
+        if sql is None:
+            sql = _UPDATE_SQL[columns] = (f"UPDATE articles SET {', '.join(f'[{c}] = ?' for c in columns)} "
+                                          "WHERE rowid = ?")
+        conn.execute(sql, (*row.values(), rowid))
+        if (old_title, old_body, old_captions) != (row["title"], row["body"], row["captions"]):
+            if rowid not in inserted and rowid not in unindex:
+                unindex[rowid] = (rowid, old_title, old_body, old_captions)
+            index[rowid] = (rowid, row["title"], row["body"], row["captions"])
+        existing[article.url] = (rowid, row["title"], row["body"], row["captions"], row["published_at"],
+                                 first_seen, new_hash, row["revision_count"])
+        outcomes.append("updated" if changed else "unchanged")
+    if revisions:
+        conn.executemany(
+            "INSERT INTO revisions (url, run_id, revised_at, changed, old_title, old_body, old_published_at, "
+            "old_hash, new_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", revisions)
+    unindex_rows(conn, list(unindex.values()))
+    index_rows(conn, list(index.values()))
+    return outcomes
 
 
 def mark_deleted(db: sqlite_utils.Database, url: str, run_id: int | None) -> bool:
