@@ -336,10 +336,30 @@ def open_db(path: str | Path | None = None, *, create: bool = True) -> sqlite_ut
 # --- writers -----------------------------------------------------------------------
 
 
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _plain(value: Any) -> Any:
+    """``dataclasses.asdict`` without its deep copies: the same dicts, lists and scalars."""
+    if isinstance(value, (str, int, float, type(None))):
+        return value
+    if isinstance(value, (list, tuple)):
+        return type(value)(_plain(v) for v in value) if isinstance(value, tuple) else [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {_plain(k): _plain(v) for k, v in value.items()}
+    kind = type(value)
+    names = _FIELD_NAMES.get(kind)
+    if names is None:
+        if not dataclasses.is_dataclass(value):
+            return value
+        names = _FIELD_NAMES[kind] = tuple(f.name for f in dataclasses.fields(value))
+    return {name: _plain(getattr(value, name)) for name in names}
+
+
 def article_row(article: Article) -> dict[str, Any]:
     """An Article as an articles-table row (nested values as JSON text)."""
     row: dict[str, Any] = {}
-    for key, value in dataclasses.asdict(article).items():
+    for key, value in _plain(article).items():
         row[key] = json.dumps(value, ensure_ascii=False) if isinstance(value, _JSON_TYPES) else value
     row["schema_version"] = SCHEMA_VERSION
     return row
@@ -373,7 +393,9 @@ def fts_windows(text: str | None) -> str | None:
     so an index built either way answers the same and deletes stay exact."""
     if not text:
         return None
-    return " ".join([text[i : i + 2] for i in range(len(text))])
+    windows = list(map(str.__add__, text, text[1:]))  # text[i] + text[i + 1]
+    windows.append(text[-1])
+    return " ".join(windows)
 
 
 def fts_captions_text(captions: str | None) -> str | None:
