@@ -344,34 +344,75 @@ class Hit:
 class SearchResult:
     query: Query
     total: int
-    """How many articles match (before ``limit``)."""
+    """How many articles match (before ``limit``); a lower bound when ``total_exact`` is false."""
     hits: list[Hit]
+    total_exact: bool = True
+    """False when counting stopped at ``count_bound``: more than ``total`` articles match."""
 
 
 def _conn(db: Any) -> sqlite3.Connection:
     return getattr(db, "conn", db)
 
 
+_HIT_COLUMNS = "a.url, a.site, a.title, a.published_at, a.source_outlet, a.body, a.captions"
+_ORDER = "ORDER BY score, a.published_at DESC, a.url"
+
+
+def _ranked_rowids(conn: sqlite3.Connection, match: str, limit: int) -> list[tuple[int, float]]:
+    """The ``limit`` best (rowid, bm25) of the index alone, plus every match tied with the last
+    of them (the tie is broken by date and URL, which live in the articles table). Reading
+    only the index keeps a common term's cost to scoring its matches: no article row is read
+    for a match that does not make the page."""
+    cursor = conn.execute(f"SELECT rowid, {RANK_SQL} AS score FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ? "
+                          "ORDER BY score", [match])
+    best: list[tuple[int, float]] = []
+    while True:
+        rows = cursor.fetchmany(max(limit, 64))
+        if not rows:
+            break
+        for rowid, score in rows:
+            if len(best) >= limit and score != best[-1][1]:
+                cursor.close()
+                return best
+            best.append((rowid, score))
+    return best
+
+
 def search(db: Any, text: str, *, site: str | None = None, since: str | None = None, until: str | None = None,
-           limit: int | None = 20) -> SearchResult:
+           limit: int | None = 20, count_bound: int | None = None) -> SearchResult:
     """Articles matching the query ``text``, best first (raises QueryError on a bad query).
 
     ``db`` is a sqlite-utils Database or a sqlite3 connection on an archive at schema 3 or later.
-    ``since``/``until`` filter on the publication date like ``parknews export``.
+    ``since``/``until`` filter on the publication date like ``parknews export``. Order: bm25
+    (title hits weigh most), then newest, then URL. ``count_bound``: count matches only up to
+    this many (``total_exact`` false beyond it); None counts them all.
     """
     query = parse_query(text)
     filters, filter_params = article_filters("a", site=site, since=since, until=until)
-    clauses, params = [f"{FTS_TABLE} MATCH ?", *filters], [query.match, *filter_params]
-    where = " AND ".join(clauses)
-    source = f"{FTS_TABLE} JOIN articles AS a ON a.rowid = {FTS_TABLE}.rowid"
     conn = _conn(db)
     try:
-        total = conn.execute(f"SELECT count(*) FROM {source} WHERE {where}", params).fetchone()[0]
-        rows = conn.execute(
-            f"SELECT a.url, a.site, a.title, a.published_at, a.source_outlet, a.body, a.captions, {RANK_SQL} AS score "
-            f"FROM {source} WHERE {where} ORDER BY score, a.published_at DESC, a.url LIMIT ?",
-            [*params, -1 if limit is None else limit],
-        ).fetchall()
+        if filters or limit is None:
+            clauses, params = [f"{FTS_TABLE} MATCH ?", *filters], [query.match, *filter_params]
+            source = f"{FTS_TABLE} JOIN articles AS a ON a.rowid = {FTS_TABLE}.rowid WHERE {' AND '.join(clauses)}"
+            counted = f"SELECT 1 FROM {source}"
+            rows = conn.execute(f"SELECT {_HIT_COLUMNS}, {RANK_SQL} AS score FROM {source} {_ORDER} LIMIT ?",
+                                [*params, -1 if limit is None else limit]).fetchall()
+        else:
+            params = [query.match]
+            counted = f"SELECT 1 FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ?"
+            best = _ranked_rowids(conn, query.match, limit)
+            rows = conn.execute(
+                f"SELECT {_HIT_COLUMNS}, json_extract(m.value, '$[1]') AS score FROM json_each(?) AS m "
+                f"JOIN articles AS a ON a.rowid = json_extract(m.value, '$[0]') {_ORDER} LIMIT ?",
+                [json.dumps(best), limit],
+            ).fetchall() if best else []
+        if count_bound is None:
+            total = conn.execute(f"SELECT count(*) FROM ({counted})", params).fetchone()[0]
+            exact = True
+        else:
+            total = conn.execute(f"SELECT count(*) FROM ({counted} LIMIT ?)", [*params, count_bound + 1]).fetchone()[0]
+            exact = total <= count_bound
+            total = min(total, count_bound)
     except sqlite3.OperationalError as exc:
         if "no such table" in str(exc):
             raise QueryError("this archive has no full-text index; open it once with this parknews to upgrade it") from exc
@@ -380,7 +421,7 @@ def search(db: Any, text: str, *, site: str | None = None, since: str | None = N
     for rank, (url, site_, title, published, outlet, body, captions, score) in enumerate(rows, start=1):
         snippet, spans = best_snippet(title, body, captions, query.terms)
         hits.append(Hit(rank, url, site_, title, published, outlet, -score, snippet, spans))
-    return SearchResult(query=query, total=total, hits=hits)
+    return SearchResult(query=query, total=total, hits=hits, total_exact=exact)
 
 
 def rebuild_index(db: Any, *, batch: int = 2000) -> int:

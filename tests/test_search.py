@@ -300,3 +300,19 @@ def test_long_texts_index_in_linear_time_and_across_piece_boundaries(scratch: Pa
     assert time.perf_counter() - started < 1.5  # the quadratic way took seconds at this length
     assert _found(db.conn, "钙钛矿") == {"long"} and _found(db.conn, "园钙") == {"long"}
     db.close()
+
+
+@pytest.mark.parametrize("limit", [1, 2, 3, 5, 20])
+def test_a_limited_search_is_the_head_of_the_full_ranking(archive: Path, limit: int) -> None:
+    """A page of hits is ranked from the index alone, then ties broken by date and URL; it must
+    be exactly the first ``limit`` of the full ranking (every score, snippet and total)."""
+    conn = sqlite3.connect(archive)
+    for query, _, _ in [*QUERIES, ("园区", "", set()), ("产业", "", set()), ("的", "", set())]:
+        full = search(conn, query, limit=None)
+        page = search(conn, query, limit=limit)
+        assert page.hits == full.hits[:limit], query
+        assert page.total == full.total and page.total_exact
+        bounded = search(conn, query, limit=limit, count_bound=3)
+        assert bounded.hits == page.hits
+        assert (bounded.total, bounded.total_exact) == ((full.total, True) if full.total <= 3 else (3, False))
+    conn.close()
