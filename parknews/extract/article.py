@@ -20,6 +20,7 @@ from parknews.extract.body import (
     is_hidden,
     linearize,
     link_density,
+    prose_container,
     text_length,
 )
 from parknews.extract.byline import match_byline, merge_bylines, parse_credit_field
@@ -144,8 +145,42 @@ def extract_article(
     root = _select_first(page.tree, site.body)
     if root is None:
         root = find_content_root(page.tree, index)
-    if root is None:
-        raise ExtractionError("empty", "no article text found")
+    context = (site, info_lines, page_byline, page_source)
+    if root is not None:
+        _fill_body(article, page, root, title_el, index, context)
+    if root is None or not article.body.strip():
+        # Second opinion, by a different method on a fresh copy of the page: the smallest
+        # container that holds most of the page's prose, cleaned without the chrome rules
+        # (which are what can empty a block). Kept only when it has text.
+        fresh = parse_page(text, url, utf8=utf8, raw=raw)
+        _strip_page(fresh.tree)
+        fallback = prose_container(fresh.tree)
+        if fallback is not None:
+            trial = Article(url=url)
+            trial.title, trial.byline = article.title, article.byline
+            _fill_body(trial, fresh, fallback, _find_title_element(fresh, site), TreeIndex(fresh.tree), context, chrome=False)
+            if trial.body.strip():
+                for name in ("byline", "source_outlet", "original_title", "captions", "body", "body_links", "images", "language", "removed"):
+                    setattr(article, name, getattr(trial, name))
+                article.notes.append("body: the first block was empty; read from the page's prose container")
+    if not article.body.strip():
+        if root is None:
+            raise ExtractionError("empty", "no article text found")
+        raise ExtractionError("empty", "article block holds no text after cleaning")
+    return article
+
+
+def _fill_body(
+    article: Article,
+    page: Page,
+    root: HtmlElement,
+    title_el: HtmlElement | None,
+    index: TreeIndex,
+    context: tuple[SiteRules, list[str], Byline, str | None],
+    chrome: bool = True,
+) -> None:
+    """Clean the article block and read body, byline, source, captions and images from it."""
+    site, info_lines, page_byline, page_source = context
     if title_el is not None and _contains(root, title_el):
         # A generic root can include the headline and info line: leave them out.
         for el in _title_and_info_elements(title_el):
@@ -153,7 +188,8 @@ def extract_article(
                 drop_element(el)
     removed: list[Removal] = []
     field_byline, field_source = _take_field_elements(root, removed, index)
-    _drop_chrome(root, site, removed)
+    if chrome:
+        _drop_chrome(root, site, removed)
     blocks = _absolutize(linearize(root), page)
 
     blocks, source, original_title, credits = _read_labelled_lines(blocks, removed)
@@ -167,6 +203,7 @@ def extract_article(
     article.byline = merge_bylines(body_byline, info_byline)
     if not article.byline.reporters:
         article.byline = merge_bylines(article.byline, page_byline)
+    article.byline = _without_site_names(article.byline, _site_names(page, article.title))
     article.source_outlet = next(
         (s for s in (source, field_source, info_source, dateline_outlet, page_source) if s and s not in rules.NO_SOURCE),
         None,
@@ -180,13 +217,10 @@ def extract_article(
         removed.append(Removal(rule="field.title_repeat", text=paragraphs[0].text))
         paragraphs = paragraphs[1:]
     article.body = "\n".join(b.text for b in paragraphs)
-    if not article.body.strip():
-        raise ExtractionError("empty", "article block holds no text after cleaning")
     article.body_links = _unique_links(link for b in paragraphs for link in b.links if _is_web(link.url))
     article.images = list(dict.fromkeys(b.image for b in blocks if b.kind == "img" and b.image))
     article.language = _language(article.body, page.lang)
     article.removed = removed
-    return article
 
 
 # --- page-level helpers ---------------------------------------------------------
@@ -525,7 +559,7 @@ def _read_labelled_lines(
                 original_title = original_title or m.group("value")
                 removed.append(Removal(rule="field.original_title", text=b.text))
                 continue
-            simple = simplify_labels(b.text)
+            simple = _credit_colons(simplify_labels(b.text))
             if len(b.text) <= 80 and _is_field_line(simple):
                 byline, line_source = _byline_from_info([simple])
                 credits.append(byline)
@@ -539,6 +573,49 @@ def _read_labelled_lines(
                 continue
         kept.append(b)
     return kept, source, original_title, merge_bylines(*credits) if credits else Byline()
+
+
+# WeChat-style credits write the label and a bar: "来源丨澄湖发布 编辑丨陈悦 审核丨沈建国".
+_BAR_LABEL = re.compile(
+    r"(?<![\u4e00-\u9fff])(来源|作者|记者|通讯员|责任编辑|编辑|责编|审核|审校|校对|摄影|图片|文字|排版|美编|监制|主编|"
+    r"初审|复审|终审|统筹|策划)\s*[丨|｜]\s*"
+)
+
+
+def _credit_colons(text: str) -> str:
+    """A bar after a credit label read as its colon, only when the line has two or more of them."""
+    if len(_BAR_LABEL.findall(text)) < 2:
+        return text
+    return _BAR_LABEL.sub(lambda m: m.group(1) + "：", text)
+
+
+def _site_names(page: Page, title: str | None) -> set[str]:
+    """What the site calls itself: og:site_name, application-name, and the parts of <title>
+    that are not the headline ("县里新建三座桥梁_大汉网络")."""
+    names = {collapse(page.meta.get(key) or "") for key in ("og:site_name", "application-name", "apple-mobile-web-app-title")}
+    if page.title_tag and title:
+        parts = [collapse(p) for p in _TITLE_SPLIT.split(page.title_tag) if p and p.strip()]
+        if len(parts) > 1:
+            names.update(p for p in parts if p != title and p not in title)
+    # A personal blog is named after its writer ("…- 海姑娘"): only names that read as an
+    # outlet or an organisation are the site's own.
+    return {"".join(n.split()) for n in names if n and _OUTLET_WORDS.search(n)}
+
+
+_OUTLET_WORDS = re.compile(
+    r"网|报|台|社|中心|发布|新闻|在线|频道|门户|融媒|政府|局|委|办|公司|集团|平台|资讯|传媒|媒体|园区|开发区|"
+    r"(?i:news|times|daily|post|online|\.com|\.cn)"
+)
+
+
+def _without_site_names(byline: Byline, sites: set[str]) -> Byline:
+    """A site's own name is never a person: "作者：大汉网络" on 大汉网络 names nobody."""
+    if not sites:
+        return byline
+    for role in ("reporters", "correspondents", "editors", "photographers"):
+        names = getattr(byline, role)
+        setattr(byline, role, [n for n in names if "".join(n.split()) not in sites])
+    return byline
 
 
 def _is_field_line(text: str) -> bool:
@@ -706,10 +783,10 @@ def _take_byline(blocks: list[Block]) -> tuple[list[Block], Byline, str | None]:
     return kept, merge_bylines(*found) if found else Byline(), outlet
 
 
-_FIELD = re.compile(r"(作者|记者|通讯员|责任编辑|编辑|摄影|来源|信息来源|文章来源|发布时间|发布日期|发表时间|更新时间|时间|日期|点击|浏览|阅读|点击数|浏览次数)\s*[:：]\s*([^\s:：|｜]+(?:\s+[^\s:：|｜]+)*?)(?=\s+\S+\s*[:：]|\s*[|｜]|$)")
+_FIELD = re.compile(r"(作者|记者|通讯员|责任编辑|编辑|责编|审核|审校|校对|初审|复审|终审|摄影|图片|文字|排版|美编|监制|主编|统筹|策划|来源|信息来源|文章来源|发布时间|发布日期|发表时间|更新时间|时间|日期|点击|浏览|阅读|点击数|浏览次数)\s*[:：]\s*([^\s:：|｜]+(?:\s+[^\s:：|｜]+)*?)(?=\s+\S+\s*[:：]|\s*[|｜]|$)")
 
 
-_CREDIT_LABELS = {"作者", "记者", "通讯员", "责任编辑", "编辑", "摄影"}
+_CREDIT_LABELS = {"作者", "记者", "通讯员", "责任编辑", "编辑", "责编", "审核", "审校", "校对", "摄影", "主编"}
 
 
 def _byline_from_info(lines: list[str]) -> tuple[Byline, str | None]:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from lxml import etree
+
 from parknews.extract.index import BLOCK_TAGS, PUNCT, TreeIndex, text_length
 from parknews.extract.page import HtmlElement, collapse, text_of
 from parknews.extract.rules import CAPTION_CLASSES, ClassWords
@@ -163,6 +165,44 @@ def find_content_root(tree: HtmlElement, index: TreeIndex | None = None) -> Html
             break
         node = parent
     return _widen_to_siblings(node, scores.get(best, 0.0), scores)
+
+
+def prose_container(tree: HtmlElement, share: float = 0.6, min_prose: int = 60) -> HtmlElement | None:
+    """The deepest element holding ``share`` of the page's prose, or None when there is none.
+
+    A second method beside the scorer above: prose is every run of text of ten or more
+    characters outside links; each run counts for all its ancestors; the container is the
+    last element, walking down from the root, whose count is still the share of the whole.
+    """
+    counts: dict[HtmlElement, int] = {}
+    total = 0
+    cache: dict[HtmlElement, bool] = {}
+    for el in tree.iter(etree.Element):
+        # Not prose: links, list items (a list of other stories), comment/sidebar/related blocks.
+        if el.tag in ("a", "li") or any(a.tag in ("a", "li") for a in el.iterancestors()) or _unlikely(el, cache):
+            continue
+        runs = [el.text or ""] + [child.tail or "" for child in el]
+        length = sum(n for run in runs if (n := text_length(run.strip())) >= 10)
+        if not length:
+            continue
+        total += length
+        node: HtmlElement | None = el
+        while node is not None:
+            counts[node] = counts.get(node, 0) + length
+            node = node.getparent()
+    if total < min_prose:
+        return None
+    node = tree
+    while True:
+        heavy = [c for c in node if isinstance(c.tag, str) and counts.get(c, 0) >= share * total]
+        if not heavy:
+            break
+        node = heavy[0]
+    # Scattered prose (no block below <body> holds the share) or a block that is mostly
+    # something else (lists of other stories, menus) is no article block.
+    if node.tag in ("html", "body") or counts[node] < 0.5 * text_length(text_of(node)):
+        return None
+    return node
 
 
 def _is_content_sibling(sib: HtmlElement, threshold: float, scores: dict[HtmlElement, float]) -> bool:

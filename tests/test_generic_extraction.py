@@ -1,0 +1,86 @@
+"""Generic extraction on pages of kinds no site profile was written for (issue 12).
+
+Each page in tests/fixtures/generic/ is served over HTTP on 127.0.0.1 and fetched as the
+crawl fetches it; the record comes from the crawl's own path (``article_from_raw``)."""
+
+from __future__ import annotations
+
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from parknews.extract import ExtractionError
+from parknews.extract.body import prose_container
+from parknews.extract.page import parse_page
+from parknews.items import RawPage
+from parknews.localsite import LocalSite
+from parknews.process import article_from_raw
+
+FIXTURES = Path(__file__).parent / "fixtures" / "generic"
+DEMO_EMPTY = Path(__file__).parent.parent / "parknews" / "demo_site" / "rentsh" / "index.php" / "post" / "99000.html"
+
+
+@pytest.fixture(scope="module")
+def site():
+    with LocalSite(FIXTURES) as served:
+        yield served
+
+
+def _record(site, name: str):
+    url = f"{site.url}/{name}"
+    with urllib.request.urlopen(url) as response:
+        body = response.read()
+        headers = {"content-type": response.headers.get("content-type", "")}
+    raw = RawPage(url=url, final_url=url, status=200, headers=headers, body=body, kind="article",
+                  fetched_at="2026-01-01T00:00:00+00:00", site="generic")
+    return article_from_raw(raw)
+
+
+def test_wechat_credit_line_is_editors_not_body_nor_reporters(site) -> None:
+    a = _record(site, "wechat_credits.html")
+    assert a.body.splitlines()[0].startswith("3月4日，园区春季招聘会")
+    assert a.body.splitlines()[-1].endswith("不少人当场达成意向。")
+    assert "丨" not in a.body and "沈建国" not in a.body
+    assert a.byline.reporters == []
+    assert a.byline.editors == ["陈悦", "沈建国"]
+    assert a.source_outlet == "澄湖发布"
+    assert a.published_at == "2023-03-05T09:05:00+08:00"  # 2023-3-5 9:05:00, wall time kept
+
+
+def test_site_name_in_author_field_names_nobody(site) -> None:
+    a = _record(site, "site_name_author.html")  # GBK bytes
+    assert a.encoding in ("gbk", "gb18030")
+    assert a.title == "县里新建三座桥梁"
+    assert a.body.startswith("今年以来，县交通局加快农村公路建设")
+    assert a.body.endswith("设计荷载为公路二级。")
+    assert "大汉网络" not in a.byline.reporters
+    assert a.byline.reporters == []
+    assert a.source_outlet == "县融媒体中心"
+    assert a.published_at == "2020-06-01T08:30:00+08:00"
+
+
+def test_block_named_like_a_widget_keeps_its_text_and_chrome_dates_are_ignored(site) -> None:
+    a = _record(site, "emptied_block.html")
+    lines = a.body.splitlines()
+    assert lines[0].startswith("9月8日下午，开发区召开安全生产专题会议")
+    assert lines[-1].endswith("各部门负责人参加会议。")
+    assert "版权所有" not in a.body and "首页" not in a.body
+    assert a.published_at == "2021-09-08T15:20:00+08:00"  # not the footer's 2011
+
+
+def test_empty_article_page_never_takes_the_related_stories_as_its_body() -> None:
+    raw = RawPage(url="http://rent.sh.cn/index.php/post/99000.html", final_url="http://rent.sh.cn/index.php/post/99000.html",
+                  status=200, headers={}, body=DEMO_EMPTY.read_bytes(), kind="article",
+                  fetched_at="2026-01-01T00:00:00+00:00", site="rentsh")
+    with pytest.raises(ExtractionError) as exc:
+        article_from_raw(raw)
+    assert exc.value.reason == "empty"
+
+
+def test_prose_container_finds_the_block_holding_most_prose_and_refuses_story_lists() -> None:
+    page = parse_page((FIXTURES / "wechat_credits.html").read_text("utf-8"), "http://x.test/")
+    block = prose_container(page.tree)
+    assert block is not None and block.get("class") == "content"
+    listing = parse_page(DEMO_EMPTY.read_text("utf-8"), "http://x.test/")
+    assert prose_container(listing.tree) is None
