@@ -173,13 +173,20 @@ def demo(db: str, output: str) -> None:
         with open(output, "w", encoding="utf-8") as fh:
             count = write_jsonl(conn, fh)
         failures = list(conn.query("SELECT url, stage, reason FROM failures WHERE run_id = ?", [run.get("id")]))
+        if run.get("id") is not None:
+            with conn.atomic():
+                conn["runs"].update(run["id"], {"mode": "demo"})  # `parknews runs` says "demo"
     finally:
         conn.close()
     from parknews.cli_crawl import print_run
 
     print_run(run, path)
+    if failures:
+        click.echo(f"  the {len(failures)} failures are deliberate: the demo site holds an empty article page, "
+                   "a 404 and a 500 so that you can see how parknews records what went wrong")
     for f in failures:
         click.echo(f"  failed: {f['url']} [{f['stage']}] {f['reason']}")
+    click.echo(f"  (parknews runs --db {path} --run {run.get('id')} lists them again)")
     click.echo(f"articles in archive: {count}\nJSON Lines: {output}\narchive:    {path}")
 
 

@@ -13,41 +13,125 @@ import click
 from parknews.cli_common import DB_HELP, iso_date, open_archive_for_reading
 from parknews.cli_common import emit as _emit
 
+#: The runs table as `parknews runs` prints it: (column, title that explains itself).
+RUN_COLUMNS = [
+    ("id", "run"), ("profile", "site"), ("started_at", "started (UTC)"), ("duration", "took"),
+    ("how", "how started"), ("finish_reason", "ended"), ("pages_fetched", "pages fetched"),
+    ("articles_new", "new articles"), ("articles_updated", "changed"), ("articles_unchanged", "unchanged"),
+    ("articles_skipped", "already archived"), ("articles_deleted", "gone from site"),
+    ("failures", "failed URLs"), ("listing_failed", "failed listings"), ("warnings", "warnings"),
+]
+
+#: Columns of the runs table that hold JSON; --json gives them as JSON values.
+_JSON_COLUMNS = ("args", "warnings", "coverage")
+
 
 @click.command()
 @click.option("--db", help=DB_HELP)
 @click.option("--site", help="Only runs of this profile.")
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="How many runs, newest first.")
+@click.option("--run", "run_id", type=click.IntRange(min=1), metavar="N",
+              help="One run in full: its counts, arguments, warnings and every URL that failed.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per run instead of a table.")
-def runs(db: str | None, site: str | None, limit: int, as_json: bool) -> None:
+def runs(db: str | None, site: str | None, limit: int, run_id: int | None, as_json: bool) -> None:
     """Show the history of crawl runs: what each did and what failed.
+
+    "how started" is demo (parknews demo), crawl or crawl --full (parknews crawl),
+    recheck (parknews crawl --recheck DAYS) or scrapyd/scrapy (the spider run by scrapyd or
+    scrapy crawl, which start their run in the store pipeline).
 
     \b
     Example:
       parknews runs --site rentsh
+      parknews runs --run 12            # what run 12 fetched, failed and warned about
     """
     conn = open_archive_for_reading(db, min_version=1)
     try:
-        where, params = ("WHERE profile = ?", [site]) if site else ("", [])
-        rows = list(conn.query(f"SELECT * FROM runs {where} ORDER BY id DESC LIMIT ?", [*params, limit]))
+        if run_id is not None:
+            rows = list(conn.query("SELECT * FROM runs WHERE id = ?", [run_id]))
+            if not rows:
+                raise click.ClickException(f"no run {run_id} in this archive (parknews runs lists them)")
+            failed = list(conn.query("SELECT * FROM failures WHERE run_id = ? ORDER BY id", [run_id]))
+        else:
+            where, params = ("WHERE profile = ?", [site]) if site else ("", [])
+            rows = list(conn.query(f"SELECT * FROM runs {where} ORDER BY id DESC LIMIT ?", [*params, limit]))
     finally:
         conn.close()
+    if run_id is not None:
+        _show_run(_run_record(rows[0]), failed, as_json)
+        return
     if as_json:
         for row in rows:
-            _emit(row)
+            _emit(_run_record(row))
         return
-    columns = [("id", "run"), ("profile", "profile"), ("started_at", "started (UTC)"), ("duration", "took"),
-               ("finish_reason", "finish"), ("mode", "mode"), ("pages_fetched", "pages"), ("articles_new", "new"),
-               ("articles_updated", "upd"), ("articles_unchanged", "same"), ("articles_skipped", "known"),
-               ("articles_deleted", "del"), ("failures", "fail"), ("listing_failed", "list fail"), ("warnings", "warn")]
-    table = [[_run_cell(row, key) for key, _ in columns] for row in rows]
-    headers = [title for _, title in columns]
+    table = [[_run_cell(row, key) for key, _ in RUN_COLUMNS] for row in rows]
+    headers = [title for _, title in RUN_COLUMNS]
     widths = [max([len(h)] + [len(r[i]) for r in table]) for i, h in enumerate(headers)]
-    click.echo("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)))
+    click.echo("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
     for r in table:
-        click.echo("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)))
+        click.echo("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
     if not rows:
         click.echo("(no runs yet)")
+    else:
+        click.echo("(parknews runs --run N: the failed URLs and warnings of run N)")
+
+
+def _json_value(text: Any) -> Any:
+    if not isinstance(text, str):
+        return text
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def how_started(row: dict[str, Any]) -> str:
+    """The way a run was started, in the words of the command: demo, crawl, crawl --full,
+    recheck or scrapyd."""
+    args = _json_value(row.get("args")) or {}
+    mode = row.get("mode")
+    if mode == "demo":
+        return "demo"
+    if isinstance(args, dict) and args.get("recheck") is not None:
+        return "recheck"
+    if mode == "full":
+        return "crawl --full"
+    if mode == "incremental":
+        return "crawl"
+    return "scrapyd/scrapy" if mode is None and isinstance(args, dict) and "full" not in args else (mode or "crawl")
+
+
+def _run_record(row: dict[str, Any]) -> dict[str, Any]:
+    record = {k: (_json_value(v) if k in _JSON_COLUMNS else v) for k, v in row.items()}
+    if record.get("warnings") is None:
+        record["warnings"] = []  # runs started outside `parknews crawl` record none
+    record["how_started"] = how_started(row)
+    return record
+
+
+def _show_run(run: dict[str, Any], failed: list[dict[str, Any]], as_json: bool) -> None:
+    if as_json:
+        _emit({**run, "failed": [{k: v for k, v in f.items() if k != "run_id"} for f in failed]})
+        return
+    for key, title in RUN_COLUMNS:
+        if key not in ("warnings",):
+            click.echo(f"{title + ':':<18} {_run_cell(run, key)}")
+    click.echo(f"{'finished (UTC):':<18} {(run.get('finished_at') or '-')[:19].replace('T', ' ')}")
+    args = run.get("args") or {}
+    if isinstance(args, dict):
+        click.echo("arguments:")
+        for name, value in args.items():
+            if value not in (None, False, [], ""):
+                click.echo(f"{'  ' + name + ':':<18} {value if not isinstance(value, list) else ' '.join(map(str, value))}")
+    warnings = run.get("warnings") or []
+    click.echo(f"warnings ({len(warnings)}):" if warnings else "warnings: none")
+    for warning in warnings:
+        click.echo(f"  {warning}")
+    click.echo(f"failed URLs ({len(failed)}):" if failed else "failed URLs: none")
+    for f in failed:
+        code = f.get("status")
+        status = f" HTTP {code}" if code and code >= 400 and str(code) not in (f.get("reason") or "") else ""
+        click.echo(f"  {f['url']}  [{f.get('kind') or '?'} {f['stage']}{status}] {f['reason']}")
 
 
 def _run_cell(row: dict[str, Any], key: str) -> str:
@@ -60,8 +144,11 @@ def _run_cell(row: dict[str, Any], key: str) -> str:
         return f"{seconds:.0f}s" if seconds < 120 else f"{seconds / 60:.0f}m"
     if key == "started_at":
         return (row.get(key) or "")[:19].replace("T", " ")
+    if key == "how":
+        return row.get("how_started") or how_started(row)
     if key == "warnings":
-        return str(len(json.loads(row.get(key) or "[]")))
+        value = row.get(key)
+        return str(len(_json_value(value) or []))
     value = row.get(key)
     return "-" if value is None else str(value)
 
