@@ -29,6 +29,19 @@ _NEGATIVE = ClassWords(
 )
 
 
+#: The scorer's numeric knobs, in one place so that benchmarks/quality.py can choose them by
+#: cross-validation (a small grid, scored on held-out pages). Everything else (word lists,
+#: line rules, the prose container's shares) is fixed.
+KNOBS: dict[str, float] = {
+    # how much a content-like or chrome-like class/id name adds to or takes from a container
+    "class_weight": 25.0,
+    # factor on a container inside a comment thread, sidebar or related list
+    "unlikely_penalty": 0.3,
+    # a sibling scoring this share of the winner's continues the article
+    "sibling_share": 0.2,
+}
+
+
 @dataclass
 class Block:
     """One paragraph, heading, image or caption of the article block, in page order."""
@@ -56,10 +69,11 @@ def _class_weight(el: HtmlElement) -> float:
     if not names.strip():
         return 0.0
     weight = 0.0
+    step = KNOBS["class_weight"]
     if _POSITIVE.search(names):
-        weight += 25
+        weight += step
     if _NEGATIVE.search(names):
-        weight -= 25
+        weight -= step
     return weight
 
 
@@ -152,7 +166,7 @@ def find_content_root(tree: HtmlElement, index: TreeIndex | None = None) -> Html
         if _unlikely(el, cache):
             # A long comment or sidebar blurb loses to the article unless nothing else is there;
             # a penalty, not a veto: some themes name the whole layout "...sidebar".
-            final *= 0.3
+            final *= KNOBS["unlikely_penalty"]
         if final > best_score:
             best, best_score = el, final
     if best is None:
@@ -227,7 +241,7 @@ def _widen_to_siblings(node: HtmlElement, top_score: float, scores: dict[HtmlEle
     parent = node.getparent()
     if parent is None or parent.tag in ("body", "html"):
         return node
-    threshold = max(10.0, top_score * 0.2)
+    threshold = max(10.0, top_score * KNOBS["sibling_share"])
     siblings = [s for s in parent if isinstance(s.tag, str) and s is not node]
     keep = [s for s in siblings if _is_content_sibling(s, threshold, scores)]
     if not any(text_length(text_of(s)) >= 20 for s in keep):
