@@ -297,6 +297,8 @@ def _classify(view: PageView, sample: Sample, tree: Any) -> None:
         article = extract_article(sample.body, sample.url, content_type=sample.content_type)
     except ExtractionError:
         article = None
+    except Exception:  # noqa: BLE001 - an extractor bug on one page must not end the discovery of a site
+        article = None
     body = (article.body or "") if article else ""
     view.body_chars = len(re.sub(r"\s", "", body))
     if article is not None:

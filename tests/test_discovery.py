@@ -285,3 +285,19 @@ def test_a_site_no_preset_knows_is_learnt_from_its_pages(tmp_path: Path) -> None
         assert site.requests["/news/list.aspx?cid=1&page=2"] >= 1
         # The dead link is a failure with its reason, not an article.
         assert _rows(db, "SELECT stage, reason FROM failures WHERE url LIKE '%id=9001'") == [("fetch", "HTTP 404")]
+
+
+@pytest.mark.parametrize(("status_toml", "says"), [
+    ('[status]\n"/" = 503\n', "the home page answers HTTP 503"),
+    ('[content_type]\n"/" = "application/pdf"\n', "could not tell article pages apart"),
+])
+def test_a_site_that_answers_nothing_useful_is_one_line_and_writes_nothing(tmp_path: Path, status_toml: str,
+                                                                         says: str) -> None:
+    root = _write_site(tmp_path / "site", {"/": "%PDF-1.4 not a page"}, toml=status_toml)
+    db = tmp_path / "a.db"
+    with LocalSite(root) as site:
+        result = run_cli("crawl", site.url + "/", "--db", str(db), *FAST)
+    assert result.returncode == 1
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and says in lines[0], result.stderr
+    assert _rows(db, "SELECT count(*) FROM runs") == [(0,)] and _rows(db, "SELECT count(*) FROM site_profiles") == [(0,)]
