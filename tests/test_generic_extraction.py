@@ -84,3 +84,28 @@ def test_prose_container_finds_the_block_holding_most_prose_and_refuses_story_li
     assert block is not None and block.get("class") == "content"
     listing = parse_page(DEMO_EMPTY.read_text("utf-8"), "http://x.test/")
     assert prose_container(listing.tree) is None
+
+
+def test_article_continued_in_sibling_containers_is_read_whole(site) -> None:
+    a = _record(site, "sibling_sections.html")
+    lines = a.body.splitlines()
+    assert len(lines) == 4
+    assert lines[0].startswith("5月15日上午，新能源汽车产业园二期项目正式开工")
+    assert lines[-1].endswith("届时园区年产值有望突破300亿元。")
+    assert "相关推荐" not in a.body and "下载客户端" not in a.body
+    assert a.byline.reporters == []  # the site's name in the author slot
+    assert a.published_at == "2024-05-16T10:42:00+08:00"  # not the footer's "今天是 2024年12月7日"
+
+
+def test_long_text_wins_over_a_list_of_other_stories_and_the_meta_line_is_read(site) -> None:
+    a = _record(site, "story_list_beside_text.html")  # GBK, table layout, <br>-separated text
+    lines = a.body.splitlines()
+    assert len(lines) == 3
+    assert lines[0].startswith("2020年8月12日，区政府召开全区优化营商环境工作推进会")
+    assert lines[-1].endswith("为全区经济高质量发展提供有力保障。")
+    for leak in ("企业沙龙", "发布时间", "浏览次数", "责任编辑", "今天是"):
+        assert leak not in a.body, leak
+    assert a.byline.reporters == ["王海峰"]
+    assert a.byline.editors == ["刘芳"]
+    assert a.source_outlet == "区政府办公室"
+    assert a.published_at == "2020-08-12T18:30:00+08:00"  # 2020-8-12 18:30:00, no zone shift
