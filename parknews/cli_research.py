@@ -136,7 +136,64 @@ def serve(db: str | None, host: str, port: int) -> None:
         raise click.ClickException(str(exc)) from exc
 
 
+@click.command()
+@click.option("--db", help=DB_HELP)
+@click.option("--site", help="Only stories with a copy on this profile's site.")
+@click.option("--since", callback=iso_date, help="Only stories first seen on or after this date (YYYY-MM-DD).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per story, its copies in a list.")
+def clusters(db: str | None, site: str | None, since: str | None, as_json: bool) -> None:
+    """Stories republished across sites: each story, its first-seen copy and every later copy.
+
+    Copies are articles whose bodies share most of their 5-character shingles (estimated
+    Jaccard >= 0.40, see parknews/clusters.py); new headlines, trimmed leads and other
+    bylines do not hide a copy. Articles arriving by crawl are clustered as each batch is
+    stored; this command first clusters any article not yet seen (imports, reextract).
+
+    \b
+    Example:
+      parknews clusters --site rentsh --since 2024-01-01
+    """
+    import sqlite3
+
+    from parknews.clusters import assign_clusters, cluster_rows
+
+    conn = open_archive_for_reading(db)
+    try:
+        try:
+            assign_clusters(conn)
+        except sqlite3.OperationalError as exc:
+            if "readonly" not in str(exc).replace(" ", "").lower() and "no such table" not in str(exc):
+                raise
+        try:
+            rows = cluster_rows(conn, site=site, since=since)
+        except sqlite3.OperationalError as exc:
+            raise click.ClickException("this read-only archive predates clusters (schema migration 7): "
+                                       "open a writable copy with any parknews command first") from exc
+    finally:
+        conn.close()
+    stories: dict[int, list[dict]] = {}
+    for row in rows:
+        stories.setdefault(row["cluster_id"], []).append(row)
+    if as_json:
+        for cluster_id, copies in stories.items():
+            click.echo(json.dumps({"cluster_id": cluster_id, "copies": copies}, ensure_ascii=False))
+        return
+    if not stories:
+        click.echo("(no story has more than one copy)")
+        return
+    for cluster_id, copies in stories.items():
+        sites = sorted({c["site"] or "-" for c in copies})
+        click.echo(f"story {cluster_id}: {len(copies)} copies on {len(sites)} sites ({', '.join(sites)})")
+        for copy in copies:
+            mark = "first seen" if copy["first_seen_copy"] else f"similarity {copy['similarity_to_cluster']:.2f}"
+            date = (copy["published_at"] or "-")[:16]
+            credit = f" · 来源 {copy['credited_source']}" if copy["credited_source"] else ""
+            click.echo(f"  {date:<16}  {copy['site'] or '-'}  {copy['title'] or '(no title)'}{credit}  [{mark}]")
+            click.echo(f"  {'':<16}  {copy['url']}")
+
+
 def register(group: click.Group) -> None:
     """Add this module's commands to the ``parknews`` group."""
     group.add_command(search)
     group.add_command(serve)
+    group.add_command(clusters)

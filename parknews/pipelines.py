@@ -20,6 +20,7 @@ from scrapy.exceptions import DropItem
 from scrapy.utils.defer import deferred_from_coro
 from w3lib.url import canonicalize_url
 
+from parknews.clusters import cluster_new_articles
 from parknews.extract import ExtractionError, SiteRules
 from parknews.items import Article, FetchFailure, RawPage
 from parknews.process import article_from_raw
@@ -186,6 +187,7 @@ class StorePipeline:
             self._stop(exc)
             return
         self.answered |= self.answering
+        cluster_new_articles(self.db)  # syndication clusters (parknews.clusters), own transaction
         for key, value in self.counts.items():
             self.crawler.stats.set_value(f"parknews/{key}", value)
 

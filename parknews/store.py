@@ -298,9 +298,17 @@ def _m6_fts_in_batches(db: sqlite_utils.Database) -> None:
         db.execute(f"DROP TRIGGER IF EXISTS {name}")
 
 
+def _m7_clusters(db: sqlite_utils.Database) -> None:
+    """Syndication clusters: article signatures, their LSH bands, the ``clusters`` view."""
+    from parknews.clusters import migrate
+
+    migrate(db)
+
+
 #: Numbered migrations. Append, never edit a released one.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _m1_initial, _m2_incremental, _m3_fulltext, _m4_frontier, _m5_site_profiles, _m6_fts_in_batches,
+    _m7_clusters,
 ]
 
 

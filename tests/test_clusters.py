@@ -1,0 +1,123 @@
+"""Syndication clusters: a 新民晚报 story republished by a park site and a district portal (own
+headline, trimmed lead, other byline, own chrome) is one story; two different stories sharing
+a template paragraph are not. Pages are served over HTTP from tests/fixtures/syndication."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import urllib.request
+from itertools import combinations
+from pathlib import Path
+
+from conftest import FIXTURES, run_cli
+from parknews import clusters
+from parknews.extract import extract_article
+from parknews.localsite import LocalSite
+from parknews.store import open_db, save_article
+
+PAGES = FIXTURES / "syndication" / "pages"
+#: Which site each outlet's copy is archived under.
+SITES = {"xinmin": "xinmin", "park": "lingang-park", "district": "pudong-gov", "a": "lingang-park",
+         "b": "lingang-park"}
+
+
+def _fetch_all(site: LocalSite) -> dict[str, object]:
+    articles = {}
+    for page in sorted(PAGES.glob("*.html")):
+        url = f"{site.url}/{page.name}"
+        with urllib.request.urlopen(url, timeout=10) as response:
+            body, ctype = response.read(), response.headers.get("Content-Type")
+        article = extract_article(body, url, content_type=ctype)
+        article.site = SITES[page.stem.split(".")[1]]
+        articles[page.stem] = article
+    return articles
+
+
+def _pairs(articles: dict) -> tuple[list[tuple[str, str, float, float]], list[tuple[str, str, float, float]]]:
+    """Republished pairs (same story id, both stories) and near misses (the .a/.b pairs)."""
+    same, near = [], []
+    for a, b in combinations(sorted(articles), 2):
+        story_a, story_b = a.split(".")[0], b.split(".")[0]
+        if story_a != story_b:
+            continue
+        body_a, body_b = articles[a].body, articles[b].body
+        scores = (a, b, clusters.jaccard(body_a, body_b),
+                  clusters.estimate(clusters.signature(body_a), clusters.signature(body_b)))
+        (near if a.endswith(".a") else same).append(scores)
+    return same, near
+
+
+def test_the_threshold_separates_republished_copies_from_near_misses() -> None:
+    with LocalSite(PAGES) as site:
+        articles = _fetch_all(site)
+    same, near = _pairs(articles)
+    assert len(same) == 6 and len(near) == 2
+    print("\nrepublished pairs (exact, estimated Jaccard):")
+    for a, b, exact, est in same:
+        print(f"  {a} ~ {b}: {exact:.3f} {est:.3f}")
+    print("near misses:")
+    for a, b, exact, est in near:
+        print(f"  {a} ~ {b}: {exact:.3f} {est:.3f}")
+    lowest_copy = min(min(exact, est) for _, _, exact, est in same)
+    highest_miss = max(max(exact, est) for _, _, exact, est in near)
+    assert highest_miss < clusters.THRESHOLD < lowest_copy
+    # Different stories with no shared template are nowhere near.
+    unrelated = clusters.jaccard(articles["lingang-chip.xinmin"].body, articles["zhangjiang-ai.xinmin"].body)
+    assert unrelated < 0.02
+
+
+def test_copies_cluster_as_they_arrive_first_seen_copy_first(tmp_path: Path) -> None:
+    with LocalSite(PAGES) as site:
+        articles = _fetch_all(site)
+    db_path = tmp_path / "syndication.db"
+    db = open_db(db_path)
+    # The upstream copies arrive first, then the park site's, then the district portal's; each
+    # batch is clustered as it is stored, as the crawl's store pipeline does.
+    order = ["xinmin", "park", "a", "b", "district"]
+    for outlet in order:
+        batch = [a for name, a in articles.items() if name.split(".")[1] == outlet]
+        with db.conn:
+            for article in batch:
+                save_article(db, article, run_id=None)
+        assert clusters.assign_clusters(db) == len(batch)
+    assert clusters.assign_clusters(db) == 0  # nothing left: incremental
+    rows = clusters.cluster_rows(db)
+    by_story: dict[int, list[dict]] = {}
+    for row in rows:
+        by_story.setdefault(row["cluster_id"], []).append(row)
+    assert len(by_story) == 2
+    for copies in by_story.values():
+        assert [c["site"] for c in copies] == ["xinmin", "lingang-park", "pudong-gov"]
+        assert copies[0]["first_seen_copy"] == 1 and copies[0]["similarity_to_cluster"] is None
+        assert all(c["similarity_to_cluster"] >= clusters.THRESHOLD for c in copies[1:])
+        assert {c["copies"] for c in copies} == {3}
+        assert len({c["title"] for c in copies}) == 3  # three headlines, one story
+    urls = {r["url"] for r in rows}
+    assert not any(u.endswith((".a.html", ".b.html")) for u in urls)  # near misses stand alone
+    credited = {c["site"]: c["credited_source"] for copies in by_story.values() for c in copies
+                if c["url"].endswith("lingang-chip.park.html") or c["url"].endswith("lingang-chip.district.html")}
+    assert credited == {"lingang-park": "新民晚报", "pudong-gov": "新民晚报"}
+    db.close()
+
+    result = run_cli("clusters", "--db", str(db_path), "--site", "pudong-gov")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert sum(line.startswith("story ") for line in lines) == 2
+    assert "3 copies on 3 sites (lingang-park, pudong-gov, xinmin)" in lines[0]
+    assert "[first seen]" in lines[1] and "xinmin" in lines[1]
+    as_json = [json.loads(line) for line in run_cli("clusters", "--db", str(db_path), "--json").stdout.splitlines()]
+    assert [len(s["copies"]) for s in as_json] == [3, 3]
+    later = run_cli("clusters", "--db", str(db_path), "--since", "2999-01-01")
+    assert later.returncode == 0 and "no story has more than one copy" in later.stdout
+
+
+def test_the_crawl_clusters_what_it_stores(archive: Path) -> None:
+    """The store pipeline's hook gave every crawled rentsh article a signature row."""
+    conn = sqlite3.connect(archive)
+    articles = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    signed = conn.execute("SELECT count(*) FROM article_signatures").fetchone()[0]
+    assert articles == signed == 14
+    # Fourteen different rentsh stories: no cluster of two.
+    assert conn.execute("SELECT count(*) FROM clusters").fetchone()[0] == 0
+    conn.close()
