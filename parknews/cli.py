@@ -118,18 +118,20 @@ def extract(files: tuple[str, ...], url: str | None, encoding: str | None, profi
 @cli.command()
 @click.option("--db", help=DB_HELP)
 @click.option("--site", help="Only pages of this profile.")
-def reextract(db: str | None, site: str | None) -> None:
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Worker processes extracting pages (default: one per core).")
+def reextract(db: str | None, site: str | None, jobs: int | None) -> None:
     """Rebuild article records from the stored raw pages (no network).
 
     \b
     Example:
-      parknews reextract --site rentsh
+      parknews reextract --site rentsh --jobs 2
     """
-    from parknews.reextract import reextract_archive
+    from parknews.reextract import default_jobs, reextract_archive
 
     conn = open_archive(db, create=False)
     try:
-        counts = reextract_archive(conn, site=site)
+        counts = reextract_archive(conn, site=site, jobs=jobs or default_jobs())
     finally:
         conn.close()
     click.echo(

@@ -1,16 +1,38 @@
-"""Rebuild article records from the raw pages stored in the archive (no network)."""
+"""Rebuild article records from the raw pages stored in the archive (no network).
+
+Extraction runs in ``jobs`` worker processes (default: one per core); the parent alone reads
+pages and writes the archive, in URL order, one transaction per batch, exactly as one
+process does: the same rows, the same failure rows, the same index.
+"""
 
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
+from collections.abc import Iterator
+from typing import Any
 
 import sqlite_utils
 
 from parknews.extract import ExtractionError, SiteRules
-from parknews.items import RawPage
+from parknews.items import Article, RawPage
 from parknews.process import article_from_raw
 from parknews.profiles import ProfileError, load_profile
-from parknews.store import iter_article_pages, load_page_body, save_article, save_failure
+from parknews.store import iter_article_pages, load_page_body, save_articles, save_failure
+
+#: What a worker returns per page: (article, None) or (None, the reason it failed).
+Outcome = tuple[Article | None, str | None]
+
+_CACHE: dict[str | None, SiteRules | None] = {}
+
+
+def default_jobs() -> int:
+    """The cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
 
 
 def _rules_for(site: str | None, cache: dict[str | None, SiteRules | None]) -> SiteRules | None:
@@ -22,27 +44,78 @@ def _rules_for(site: str | None, cache: dict[str | None, SiteRules | None]) -> S
     return cache[site]
 
 
-def reextract_archive(db: sqlite_utils.Database, *, site: str | None = None, batch_size: int = 200) -> dict[str, int]:
-    """Re-extract every stored article page; upsert the records. Returns counts."""
+def extract_page(raw: RawPage) -> Outcome:
+    """One stored page's article (pure: runs in a worker process)."""
+    try:
+        return article_from_raw(raw, _rules_for(raw.site, _CACHE)), None
+    except ExtractionError as exc:
+        return None, str(exc)
+    except Exception as exc:  # noqa: BLE001 - a bug on one page is that page's failure row, not the run's end
+        return None, f"extractor error: {type(exc).__name__}: {exc}"
+
+
+def _raw(row: dict[str, Any]) -> RawPage:
+    return RawPage(
+        url=row["url"], final_url=row["final_url"] or row["url"], status=row["status"],
+        headers=json.loads(row["headers"] or "{}"), body=load_page_body(row),
+        kind=row["kind"], fetched_at=row["fetched_at"], site=row["site"],
+    )
+
+
+def _batches(db: sqlite_utils.Database, urls: list[str], size: int) -> Iterator[list[dict[str, Any]]]:
+    for start in range(0, len(urls), size):
+        chunk = urls[start : start + size]
+        rows = {r["url"]: r for r in db.query(
+            "SELECT url, final_url, status, headers, body, kind, fetched_at, site, run_id FROM pages "
+            f"WHERE url IN ({','.join('?' * len(chunk))})", chunk)}
+        yield [rows[u] for u in chunk if u in rows]
+
+
+def reextract_archive(db: sqlite_utils.Database, *, site: str | None = None, batch_size: int = 200,
+                      jobs: int = 1) -> dict[str, int]:
+    """Re-extract every stored article page; upsert the records. Returns counts.
+
+    ``jobs`` > 1 extracts in that many worker processes while this one writes; memory stays
+    bounded by ``batch_size`` pages per job in flight.
+    """
     counts = {"pages": 0, "new": 0, "updated": 0, "unchanged": 0, "failed": 0}
-    cache: dict[str | None, SiteRules | None] = {}
-    # Collect URLs first and read one page at a time: memory stays flat on a large archive.
+    # Collect URLs first and read a batch of pages at a time: memory stays flat on a large archive.
     urls = [row["url"] for row in iter_article_pages(db, site, columns="url")]
-    for start in range(0, len(urls), batch_size):
-        with db.atomic():
-            for url in urls[start : start + batch_size]:
-                row = db["pages"].get(url)
-                counts["pages"] += 1
-                raw = RawPage(
-                    url=row["url"], final_url=row["final_url"] or row["url"], status=row["status"],
-                    headers=json.loads(row["headers"] or "{}"), body=load_page_body(row),
-                    kind=row["kind"], fetched_at=row["fetched_at"], site=row["site"],
-                )
-                try:
-                    article = article_from_raw(raw, _rules_for(raw.site, cache))
-                except ExtractionError as exc:
-                    counts["failed"] += 1
-                    save_failure(db, url=raw.url, stage="reextract", reason=str(exc), run_id=None, site=raw.site)
-                    continue
-                counts[save_article(db, article, run_id=row["run_id"], revision=False)] += 1
+    pool = multiprocessing.get_context("fork").Pool(jobs) if jobs > 1 and len(urls) > batch_size else None
+    try:
+        for rows in _batches(db, urls, batch_size * (jobs if pool else 1)):
+            raws = [_raw(r) for r in rows]
+            outcomes = pool.map(extract_page, raws, chunksize=max(1, len(raws) // (jobs * 4))) if pool \
+                else [extract_page(r) for r in raws]
+            with db.atomic():
+                _write(db, rows, raws, outcomes, counts)
+    finally:
+        if pool is not None:
+            pool.close()
+            pool.join()
     return counts
+
+
+def _write(db: sqlite_utils.Database, rows: list[dict[str, Any]], raws: list[RawPage], outcomes: list[Outcome],
+           counts: dict[str, int]) -> None:
+    """Records and failure rows in URL order; consecutive articles of one run in one save_articles."""
+    group: list[Article] = []
+    group_run: Any = None
+
+    def flush() -> None:
+        for outcome in save_articles(db, group, run_id=group_run, revision=False):
+            counts[outcome] += 1
+        group.clear()
+
+    for row, raw, (article, error) in zip(rows, raws, outcomes, strict=True):
+        counts["pages"] += 1
+        if article is None:
+            flush()
+            counts["failed"] += 1
+            save_failure(db, url=raw.url, stage="reextract", reason=error or "no article", run_id=None, site=raw.site)
+            continue
+        if group and row["run_id"] != group_run:
+            flush()
+        group_run = row["run_id"]
+        group.append(article)
+    flush()
