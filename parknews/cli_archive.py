@@ -300,11 +300,10 @@ def write_jsonl(conn: Any, out: IO[str], *, fields: list[str] | None = None, **f
 
     ``fields`` keeps only these keys (in schema order); ``filters`` go to ``store.iter_articles``.
     """
-    from parknews.store import iter_articles
+    from parknews.exporters import records
 
     count = 0
-    for article in iter_articles(conn, **filters):
-        record = article.to_dict()
+    for record in records(conn, **filters):
         if fields is not None:
             record = {k: record[k] for k in fields}
         _emit(record, out)

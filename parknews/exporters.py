@@ -59,6 +59,24 @@ def require(fmt: str) -> None:
         raise MissingExtra(f"--format {fmt} needs {module}: pip install 'parknews[{extra}]'") from None
 
 
+def records(db: Any, **filters: Any) -> Iterator[dict[str, Any]]:
+    """The selected articles as export records (schema order), ``cluster_id`` added from the
+    archive's syndication clusters; one row at a time."""
+    from parknews.store import iter_articles
+
+    has_clusters = bool(list(db.query(
+        "SELECT name FROM sqlite_master WHERE name = 'article_signatures'")))
+    for article in iter_articles(db, **filters):
+        record = article.to_dict()
+        version = record.pop("schema_version")
+        record["cluster_id"] = None
+        if has_clusters:
+            found = list(db.query("SELECT cluster_id FROM article_signatures WHERE url = ?", [article.url]))
+            record["cluster_id"] = found[0]["cluster_id"] if found else None
+        record["schema_version"] = version
+        yield record
+
+
 # --- WARC ------------------------------------------------------------------------------
 
 #: Headers that describe the bytes on the wire, not the body the archive kept: the store
@@ -99,7 +117,7 @@ def write_warc(db: Any, fh: IO[bytes], *, gzip: bool = True, **filters: Any) -> 
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
 
-    from parknews.store import iter_articles, load_page_body
+    from parknews.store import load_page_body
 
     writer = WARCWriter(fh, gzip=gzip, warc_version="1.1")
     info = writer.create_warcinfo_record("parknews-export.warc", {
@@ -110,10 +128,10 @@ def write_warc(db: Any, fh: IO[bytes], *, gzip: bool = True, **filters: Any) -> 
     })
     writer.write_record(info)
     articles = pages = 0
-    for article in iter_articles(db, **filters):
+    for data in records(db, **filters):
         articles += 1
-        page = _page_for(db, article.url)
-        date = _http_date(page["fetched_at"] if page else article.fetched_at)
+        page = _page_for(db, data["url"])
+        date = _http_date(page["fetched_at"] if page else data["fetched_at"])
         response_id = None
         if page is not None:
             target = page["final_url"] or page["url"]
@@ -148,11 +166,11 @@ def write_warc(db: Any, fh: IO[bytes], *, gzip: bool = True, **filters: Any) -> 
             writer.write_record(request)
             writer.write_record(response)
             pages += 1
-        record = json.dumps(article.to_dict(), ensure_ascii=False, sort_keys=False).encode("utf-8")
+        record = json.dumps(data, ensure_ascii=False).encode("utf-8")
         meta_headers = {"WARC-Date": date, "Content-Type": "application/json"}
         if response_id:
             meta_headers["WARC-Concurrent-To"] = response_id
-        metadata = writer.create_warc_record(article.url, "metadata", payload=BytesIO(record),
+        metadata = writer.create_warc_record(data["url"], "metadata", payload=BytesIO(record),
                                              length=len(record), warc_content_type="application/json",
                                              warc_headers_dict=meta_headers)
         writer.write_record(metadata)
@@ -190,6 +208,7 @@ def arrow_schema() -> Any:
 
     hints = typing.get_type_hints(Article, vars(items))
     fields = [pa.field(f.name, _arrow_type(hints[f.name]), nullable=f.name != "url") for f in dataclasses.fields(Article)]
+    fields.append(pa.field("cluster_id", pa.int64()))
     fields.append(pa.field("schema_version", pa.string(), nullable=False))
     return pa.schema(fields, metadata={"parknews.schema_version": SCHEMA_VERSION})
 
@@ -200,16 +219,13 @@ def write_parquet(db: Any, path: str, *, fields: list[str] | None = None, batch:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from parknews.store import iter_articles
-
     schema = arrow_schema()
     if fields is not None:
         schema = pa.schema([schema.field(name) for name in fields], metadata=schema.metadata)
     count = 0
     rows: list[dict[str, Any]] = []
     with pq.ParquetWriter(path, schema, compression="zstd") as writer:
-        for article in iter_articles(db, **filters):
-            record = article.to_dict()
+        for record in records(db, **filters):
             rows.append({name: record[name] for name in schema.names})
             count += 1
             if len(rows) >= batch:
@@ -252,7 +268,7 @@ def _cell(value: Any) -> str:
 
 def csv_columns(fields: list[str] | None = None) -> list[str]:
     """CSV column order: the record's fields, the byline spread over its own columns."""
-    names = fields or [f.name for f in dataclasses.fields(Article)] + ["schema_version"]
+    names = fields or [f.name for f in dataclasses.fields(Article)] + ["cluster_id", "schema_version"]
     columns: list[str] = []
     for name in names:
         if name == "byline":
@@ -273,12 +289,10 @@ def _csv_row(record: dict[str, Any], columns: list[str]) -> list[str]:
 
 
 def iter_csv_rows(db: Any, *, fields: list[str] | None = None, **filters: Any) -> Iterator[list[str]]:
-    from parknews.store import iter_articles
-
     columns = csv_columns(fields)
     yield columns
-    for article in iter_articles(db, **filters):
-        yield _csv_row(article.to_dict(), columns)
+    for record in records(db, **filters):
+        yield _csv_row(record, columns)
 
 
 def write_csv(db: Any, out: IO[str], *, fields: list[str] | None = None, bom: bool = False, **filters: Any) -> int:

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 #: Version of the exported record. Bump the minor part when fields are added,
-#: the major part when a field changes meaning or is removed.
-SCHEMA_VERSION = "1.1"
+#: the major part when a field changes meaning or is removed. 1.2: ``cluster_id``.
+SCHEMA_VERSION = "1.2"
 
 
 @dataclass
@@ -120,6 +120,9 @@ class Article:
     """What the extractor noticed and could not use, in words (a date outside 1990–2100
     stays in ``published_raw`` and is named here)."""
 
+    #: Export-only field (schema 1.2), not a dataclass field: the archive keeps it with the
+    #: article's signature (``parknews.clusters``), exports add it; see ``CLUSTER_ID_DOC``.
+
     def to_dict(self) -> dict[str, Any]:
         """The record as plain JSON-ready data, with its schema version."""
         data = dataclasses.asdict(self)
@@ -137,6 +140,13 @@ class Article:
             kwargs[name] = [Link(**x) for x in kwargs.get(name) or []]
         kwargs["removed"] = [Removal(**r) for r in kwargs.get("removed") or []]
         return cls(**kwargs)
+
+
+#: Description of the export-only ``cluster_id`` field of the record.
+CLUSTER_ID_DOC = ("The syndication cluster of the article (parknews clusters): copies of one story "
+                  "republished across sites share it; it is the number of the first-seen copy's "
+                  "signature and never changes once given. None when the body is too short to "
+                  "compare or the article was not clustered yet.")
 
 
 @dataclass

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from parknews import items
-from parknews.items import SCHEMA_VERSION, Article
+from parknews.items import CLUSTER_ID_DOC, SCHEMA_VERSION, Article
 
 SCHEMA_FILE = Path(__file__).parent / "schemas" / "article.schema.json"
 
@@ -70,6 +70,7 @@ def _object_schema(cls: type) -> dict[str, Any]:
 def json_schema() -> dict[str, Any]:
     """JSON Schema (draft 2020-12) of one exported JSON Lines record."""
     schema = _object_schema(Article)
+    schema["properties"]["cluster_id"] = {"anyOf": [{"type": "integer"}, {"type": "null"}], "description": CLUSTER_ID_DOC}
     schema["properties"]["schema_version"] = {"const": SCHEMA_VERSION, "description": "Version of this record schema."}
     schema["required"].append("schema_version")
     return {

@@ -121,3 +121,47 @@ def test_the_crawl_clusters_what_it_stores(archive: Path) -> None:
     # Fourteen different rentsh stories: no cluster of two.
     assert conn.execute("SELECT count(*) FROM clusters").fetchone()[0] == 0
     conn.close()
+
+
+def test_every_export_carries_the_cluster_id(tmp_path: Path) -> None:
+    import csv
+    import io
+
+    import jsonschema
+    import pyarrow.parquet as pq
+
+    from parknews.schema import json_schema
+
+    with LocalSite(PAGES) as site:
+        articles = _fetch_all(site)
+    db_path = tmp_path / "syndication.db"
+    db = open_db(db_path)
+    with db.conn:
+        for name in sorted(articles, key=lambda n: ["xinmin", "park", "district", "a", "b"].index(n.split(".")[1])):
+            save_article(db, articles[name], run_id=None)
+    db.close()
+    # No crawl ran: the export itself does not cluster, `parknews clusters` catches up first.
+    before = [json.loads(line) for line in run_cli("export", "--db", str(db_path)).stdout.splitlines()]
+    assert {r["cluster_id"] for r in before} == {None}
+    assert run_cli("clusters", "--db", str(db_path)).returncode == 0
+    result = run_cli("export", "--db", str(db_path))
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    validator = jsonschema.Draft202012Validator(json_schema())
+    for record in records:
+        validator.validate(record)
+        assert record["schema_version"] == "1.2"
+    by_name = {r["url"].rsplit("/", 1)[1].removesuffix(".html"): r["cluster_id"] for r in records}
+    for story in ("lingang-chip", "zhangjiang-ai"):
+        ids = {by_name[f"{story}.{o}"] for o in ("xinmin", "park", "district")}
+        assert len(ids) == 1 and None not in ids
+    near = [by_name[n] for n in ("template-tail.a", "template-tail.b", "monthly-report.a", "monthly-report.b")]
+    assert len(set(near)) == 4  # each near miss is a story of its own
+    assert len(set(by_name.values())) == 6
+
+    parquet = tmp_path / "s.parquet"
+    assert run_cli("export", "--db", str(db_path), "-o", str(parquet)).returncode == 0
+    assert pq.read_table(parquet).column("cluster_id").to_pylist() == [r["cluster_id"] for r in records]
+    csv_out = run_cli("export", "--db", str(db_path), "--format", "csv", "--fields", "cluster_id").stdout
+    rows = list(csv.DictReader(io.StringIO(csv_out)))
+    assert [int(r["cluster_id"]) for r in rows] == [r["cluster_id"] for r in records]
