@@ -109,3 +109,13 @@ def test_long_text_wins_over_a_list_of_other_stories_and_the_meta_line_is_read(s
     assert a.byline.editors == ["刘芳"]
     assert a.source_outlet == "区政府办公室"
     assert a.published_at == "2020-08-12T18:30:00+08:00"  # 2020-8-12 18:30:00, no zone shift
+
+
+def test_paragraphs_in_unnamed_sibling_blocks_follow_the_first(site) -> None:
+    a = _record(site, "split_first_paragraph.html")
+    lines = a.body.splitlines()
+    assert len(lines) == 5
+    assert lines[0].startswith("11月1日，高新区发布《关于加快集聚高层次人才的若干措施》")
+    assert lines[-1].endswith("申报指南将在官方网站另行公布。")
+    assert "ICP" not in a.body and "搜索" not in a.body
+    assert a.byline.reporters == []

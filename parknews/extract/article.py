@@ -148,26 +148,35 @@ def extract_article(
     context = (site, info_lines, page_byline, page_source)
     if root is not None:
         _fill_body(article, page, root, title_el, index, context)
-    if root is None or not article.body.strip():
+    first = text_length(article.body) if root is not None else 0
+    if first < TINY_BODY:
         # Second opinion, by a different method on a fresh copy of the page: the smallest
         # container that holds most of the page's prose, cleaned without the chrome rules
-        # (which are what can empty a block). Kept only when it has text.
+        # (which are what can empty a block). The rule for keeping it: the first block is
+        # empty, or the second holds at least three times its text (a first block that is
+        # one paragraph of an article whose rest sits elsewhere).
         fresh = parse_page(text, url, utf8=utf8, raw=raw)
         _strip_page(fresh.tree)
         fallback = prose_container(fresh.tree)
         if fallback is not None:
             trial = Article(url=url)
             trial.title, trial.byline = article.title, article.byline
-            _fill_body(trial, fresh, fallback, _find_title_element(fresh, site), TreeIndex(fresh.tree), context, chrome=False)
-            if trial.body.strip():
+            _fill_body(trial, fresh, fallback, _find_title_element(fresh, site), TreeIndex(fresh.tree), context, chrome=first == 0)
+            second = text_length(trial.body)
+            if second and (first == 0 or second >= 3 * first):
                 for name in ("byline", "source_outlet", "original_title", "captions", "body", "body_links", "images", "language", "removed"):
                     setattr(article, name, getattr(trial, name))
-                article.notes.append("body: the first block was empty; read from the page's prose container")
+                why = "empty" if first == 0 else f"{first} characters against {second}"
+                article.notes.append(f"body: the first block was {why}; read from the page's prose container")
     if not article.body.strip():
         if root is None:
             raise ExtractionError("empty", "no article text found")
         raise ExtractionError("empty", "article block holds no text after cleaning")
     return article
+
+
+#: Below this many characters a body gets a second opinion (see extract_article).
+TINY_BODY = 200
 
 
 def _fill_body(
@@ -369,6 +378,7 @@ def _title_and_info_elements(title_el: HtmlElement) -> list[HtmlElement]:
             out.append(sib)
         sib = sib.getnext()
     return out
+
 
 
 def _info_lines(tree: HtmlElement, title_el: HtmlElement | None, site: SiteRules) -> list[str]:
