@@ -119,3 +119,14 @@ def test_paragraphs_in_unnamed_sibling_blocks_follow_the_first(site) -> None:
     assert lines[-1].endswith("申报指南将在官方网站另行公布。")
     assert "ICP" not in a.body and "搜索" not in a.body
     assert a.byline.reporters == []
+
+
+def test_text_block_with_a_list_like_class_name_is_still_the_article(site) -> None:
+    a = _record(site, "misnamed_text_block.html")
+    lines = a.body.splitlines()
+    assert lines[1].startswith("6月18日，产业园举行2022年重点项目集中签约仪式")
+    assert lines[-1].endswith("招商引资工作保持良好势头。")
+    for leak in ("分享到", "版权所有", "0512-12345678", "发布时间"):
+        assert leak not in a.body, leak
+    assert a.byline.reporters == ["张晓燕"]
+    assert a.published_at == "2022-06-18T16:05:33+08:00"
