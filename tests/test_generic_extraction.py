@@ -119,6 +119,7 @@ def test_paragraphs_in_unnamed_sibling_blocks_follow_the_first(site) -> None:
     assert lines[-1].endswith("申报指南将在官方网站另行公布。")
     assert "ICP" not in a.body and "搜索" not in a.body
     assert a.byline.reporters == []
+    assert a.published_at == "2023-11-02T08:15:00+08:00"  # the unlabelled line under the headline
 
 
 def test_text_block_with_a_list_like_class_name_is_still_the_article(site) -> None:
