@@ -131,3 +131,14 @@ def test_text_block_with_a_list_like_class_name_is_still_the_article(site) -> No
         assert leak not in a.body, leak
     assert a.byline.reporters == ["张晓燕"]
     assert a.published_at == "2022-06-18T16:05:33+08:00"
+
+
+def test_a_naive_local_time_keeps_its_wall_time_across_midnight(site) -> None:
+    a = _record(site, "naive_time_near_midnight.html")
+    # 00:30 local, no zone given, Chinese page: +08:00, never converted to the day before.
+    assert a.published_at == "2021-04-01T00:30:00+08:00"
+    assert a.body.splitlines()[0].startswith("一季度，保税区跨境电商进出口单量达到1860万单")
+    assert a.body.splitlines()[-1].endswith("推动跨境电商与先进制造业融合发展。")
+    for leak in ("今天是", "最新发布", "Copyright", "登录"):
+        assert leak not in a.body, leak
+    assert a.byline.reporters == []  # 保税区新闻中心 is the site, not a writer
