@@ -40,6 +40,13 @@ QUERIES: dict[str, dict[str, Any]] = {
             f"order by {RANK_SQL}, a.published_at desc\nlimit 100"
         ),
     },
+    "compact": {
+        "title": "Articles, compact",
+        "description": "One line per article: headline, site, date, outlet and the start of the text.",
+        "sql": "select url, title, site, substr(published_at, 1, 10) as date, source_outlet as outlet,\n"
+               "  substr(replace(body, char(10), ' '), 1, 80) as excerpt\n"
+               "from articles order by published_at desc limit 200",
+    },
     "latest_articles": {
         "title": "Latest articles",
         "description": "The 100 most recently published articles.",
@@ -132,6 +139,14 @@ def metadata(db_name: str) -> dict[str, Any]:
                         "description": "Latest change number (seq) per article; parknews export --after reads it.",
                     },
                     FTS_TABLE: {"hidden": True},
+                    # Internal bookkeeping: the clusters view shows what these mean.
+                    "article_signatures": {"hidden": True},
+                    "signature_bands": {"hidden": True},
+                    "clusters": {
+                        "description": "Stories republished across sites: one row per copy, the first-seen copy "
+                                       "first (first_seen_copy = 1), with its site, date and credited source.",
+                        "facets": ["site", "credited_source"],
+                    },
                 },
                 "queries": QUERIES,
             }

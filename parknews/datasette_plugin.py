@@ -35,3 +35,86 @@ def render_cell(value: Any, column: str) -> Markup | None:
         return None
     escaped = html.escape(value).replace("&lt;mark&gt;", "<mark>").replace("&lt;/mark&gt;", "</mark>")
     return Markup(escaped)
+
+
+# --- the reader view: an article's row page reads like the article -------------------------
+
+#: Byline roles as a reader sees them, in the order they are written.
+_ROLES = (("reporters", "记者"), ("correspondents", "通讯员"), ("photographers", "摄影"), ("editors", "编辑"))
+
+
+def byline_words(byline: dict[str, Any] | None) -> str:
+    """记者 X、Y · 通讯员 Z · 摄影 W · 编辑 V: the byline as words, outlet first."""
+    byline = byline or {}
+    parts = [byline["outlet"]] if byline.get("outlet") else []
+    for key, word in _ROLES:
+        names = byline.get(key) or []
+        if names:
+            parts.append(f"{word} {'、'.join(names)}")
+    return " · ".join(parts)
+
+
+def _json(value: Any, default: Any) -> Any:
+    import json
+
+    if not isinstance(value, str):
+        return default if value is None else value
+    try:
+        return json.loads(value)
+    except ValueError:
+        return default
+
+
+async def reader_article(datasette: Any, database: str, url: str) -> dict[str, Any] | None:
+    """What the article row page shows: the record parsed, its revisions, its archived raw page
+    and the other copies of its story."""
+    from datasette.utils import tilde_encode
+
+    db = datasette.get_database(database)
+    found = (await db.execute("select * from articles where url = ?", [url])).rows
+    if not found:
+        return None
+    row = dict(found[0])
+    tables = set(await db.table_names())
+    views = set(await db.view_names())
+    captions = _json(row.get("captions"), [])
+    article = {
+        "url": url, "title": row.get("title"), "site": row.get("site"), "published_at": row.get("published_at"),
+        "source_outlet": row.get("source_outlet"), "original_title": row.get("original_title"),
+        "category": row.get("category"), "byline": byline_words(_json(row.get("byline"), {})),
+        "paragraphs": [p for p in (row.get("body") or "").split("\n") if p.strip()],
+        "images": [{"url": u, "caption": next((c for c in captions if c.get("image_url") == u), None)}
+                   for u in _json(row.get("images"), [])],
+        "captions": [c for c in captions if not c.get("image_url")],
+        "body_links": _json(row.get("body_links"), []), "attachments": _json(row.get("attachments"), []),
+        "deleted_at": row.get("deleted_at"), "first_seen_at": row.get("first_seen_at"),
+        "revisions": [], "page": None, "copies": [],
+    }
+    if "revisions" in tables:
+        article["revisions"] = [dict(r) for r in (await db.execute(
+            "select revised_at, changed, old_title from revisions where url = ? order by id desc", [url])).rows]
+    if "pages" in tables:
+        page = (await db.execute("select url, fetched_at, status, body_size, encoding from pages "
+                                 "where url = ? or final_url = ? limit 1", [url, url])).rows
+        if page:
+            article["page"] = {**dict(page[0]), "href": f"/{database}/pages/{tilde_encode(page[0]['url'])}"}
+    if "clusters" in views:
+        article["copies"] = [{**dict(r), "href": f"/{database}/articles/{tilde_encode(r['url'])}"} for r in (await db.execute(
+            "select url, site, title, published_at, credited_source, first_seen_copy from clusters "
+            "where cluster_id = (select cluster_id from article_signatures where url = ?) and url != ? "
+            "order by arrival", [url, url])).rows]
+    return article
+
+
+@hookimpl
+def extra_template_vars(view_name: str, database: str | None, table: str | None, request: Any, datasette: Any) -> Any:
+    if view_name != "row" or table != "articles" or request is None:
+        return None
+
+    async def inner() -> dict[str, Any]:
+        from datasette.utils import tilde_decode
+
+        pks = request.url_vars.get("pks") or ""
+        return {"reader": await reader_article(datasette, database or "", tilde_decode(pks))}
+
+    return inner

@@ -259,3 +259,45 @@ def test_browser_search_finds_and_opens_the_seed_article(served: str, tmp_path: 
         assert SEED_BODY in text
     finally:
         browser.close()
+
+
+def test_the_article_page_reads_like_the_article(served: str, archive: Path, tmp_path: Path) -> None:
+    """Row page /DB/articles/PK: headline, date, byline as words, paragraphs, images with their
+    captions, source URL and the archived raw page; the raw columns folded away below."""
+    executable = _chromium()
+    if executable is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed: .ci/run installs Debian's chromium")
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    from datasette.utils import tilde_encode
+
+    conn = sqlite3.connect(archive)
+    url, body, byline, images = conn.execute(
+        "select url, body, byline, images from articles where title = ?", [SEED_TITLE]).fetchone()
+    conn.close()
+    names = json.loads(byline)
+    browser = Browser(executable, tmp_path / "profile")
+    try:
+        browser.goto(f"{served}/{tilde_encode(url)}")
+        shot = Path(os.environ.get("PARKNEWS_SCREENSHOTS", tmp_path)) / "reader.png"
+        browser.screenshot(shot)
+        assert browser.js("document.querySelector('article.reader h1.headline').innerText") == SEED_TITLE
+        meta = browser.js("document.querySelector('article.reader p.meta').innerText")
+        expected = " · ".join(f"{word} {'、'.join(names[key])}" for key, word in
+                              (("reporters", "记者"), ("correspondents", "通讯员"), ("photographers", "摄影"),
+                               ("editors", "编辑")) if names[key])
+        assert expected and expected in meta
+        paragraphs = browser.js("[...document.querySelectorAll('article.reader p.para')].map(p => p.innerText)")
+        assert paragraphs == [p for p in body.split("\n") if p.strip()]
+        assert SEED_BODY in paragraphs[0] + "".join(paragraphs)
+        shown = browser.js("[...document.querySelectorAll('article.reader figure img')].map(i => i.getAttribute('src'))")
+        assert shown == json.loads(images)
+        assert browser.js("document.querySelector('a.source').getAttribute('href')") == url
+        raw = browser.js("document.querySelector('a.raw-page').getAttribute('href')")
+        assert raw.startswith("/archive/pages/")
+        # The raw columns are still there, folded.
+        assert browser.js("document.querySelector('details.columns').open") is False
+        browser.goto(f"{served.rsplit('/articles', 1)[0]}{raw.removeprefix('/archive')}")
+        assert "body_size" in browser.js("document.body.innerText")
+    finally:
+        browser.close()
