@@ -142,3 +142,17 @@ def test_a_naive_local_time_keeps_its_wall_time_across_midnight(site) -> None:
     for leak in ("今天是", "最新发布", "Copyright", "登录"):
         assert leak not in a.body, leak
     assert a.byline.reporters == []  # 保税区新闻中心 is the site, not a writer
+
+
+def test_meta_cells_of_a_table_portal_give_author_source_and_date(site) -> None:
+    a = _record(site, "table_portal_meta_cells.html")  # GB2312, headline in a <font>, no <h1>
+    assert a.title == "市开发区召开一季度经济运行分析会"
+    lines = a.body.splitlines()
+    assert len(lines) == 3
+    assert lines[0].startswith("4月8日，市开发区召开一季度经济运行分析会")
+    assert lines[-1].endswith("确保二季度实现“双过半”。")
+    for leak in ("作者", "点击", "打印本页", "关闭窗口", "技术支持", "您现在的位置"):
+        assert leak not in a.body, leak
+    assert a.byline.reporters == ["周建国"]
+    assert a.source_outlet == "开发区经发局"
+    assert a.published_at == "2019-04-09T10:07:45+08:00"  # 2019-4-9 10:07:45, not the footer's 2008-2019

@@ -124,7 +124,7 @@ def extract_article(
     title_el = _find_title_element(page, site)
     article.title = _title(page, title_el)
     article.category = _category(page.tree, site, index)
-    info_lines = [simplify_labels(line) for line in _info_lines(page.tree, title_el, site)]
+    info_lines = [simplify_labels(line) for line in _info_lines(page.tree, title_el, site)] or _meta_line(index)
     # Dates are read before the article block is cleaned: the cleaning removes the info line.
     published = None
     date_el = _select_first(page.tree, site.date)
@@ -398,6 +398,24 @@ def _info_lines(tree: HtmlElement, title_el: HtmlElement | None, site: SiteRules
                     lines.append(text)
                     break
     return lines
+
+
+_META_LABELS = re.compile(r"(?:作者|来源|稿源|发布时间|发布日期|发表时间|时间|日期|点击|浏览|编辑)\s*[:：]")
+
+
+def _meta_line(index: TreeIndex) -> list[str]:
+    """The one-line meta line of older portal templates ("作者：X 来源：Y 时间：Z 点击：N"),
+    where no headline element leads to it: the first short element, in page order, that
+    holds two or more of its labels (as one line or as cells of one row)."""
+    around = index.around(_META_LABELS, levels=4)
+    for el in index.in_order(around):
+        i = index.position[el]
+        if index.total[i] > 120 or el.tag in ("body", "html"):
+            continue
+        text = _spaced_text(el)
+        if len(_META_LABELS.findall(text)) >= 2 and len(text) <= 160 and not re.search(r"[。！？]", text):
+            return [simplify_labels(text)]
+    return []
 
 
 def _spaced_text(el: HtmlElement) -> str:
