@@ -106,8 +106,32 @@ async def reader_article(datasette: Any, database: str, url: str) -> dict[str, A
     return article
 
 
+def _row_href(database: str, url: str) -> str:
+    from datasette.utils import tilde_encode
+
+    return f"/{database}/articles/{tilde_encode(url)}"
+
+
+def _raw(row: Any) -> dict[str, Any]:
+    """A display row of the table view as {column: raw value}."""
+    return {cell["column"]: cell.get("raw") for cell in row}
+
+
+def _excerpt(raw: dict[str, Any], query: str | None) -> Markup:
+    """The table's excerpt cell: the search snippet (matches marked) or the text's start."""
+    if query:
+        marked = snippet_marked(raw.get("title"), raw.get("body"), raw.get("captions"), query) or ""
+        escaped = html.escape(marked).replace("&lt;mark&gt;", "<mark>").replace("&lt;/mark&gt;", "</mark>")
+        return Markup(escaped)
+    text = " ".join((raw.get("body") or "").split())
+    return Markup(html.escape(text[:90] + ("…" if len(text) > 90 else "")))
+
+
 @hookimpl
 def extra_template_vars(view_name: str, database: str | None, table: str | None, request: Any, datasette: Any) -> Any:
+    if view_name == "table" and table == "articles":
+        return {"parknews_compact": True, "parknews_raw": _raw, "parknews_row_href": _row_href,
+                "parknews_excerpt": _excerpt}
     if view_name != "row" or table != "articles" or request is None:
         return None
 

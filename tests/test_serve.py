@@ -301,3 +301,34 @@ def test_the_article_page_reads_like_the_article(served: str, archive: Path, tmp
         assert "body_size" in browser.js("document.body.innerText")
     finally:
         browser.close()
+
+
+def test_the_articles_table_is_a_compact_list_with_search_snippets(served: str, tmp_path: Path) -> None:
+    executable = _chromium()
+    if executable is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed: .ci/run installs Debian's chromium")
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    browser = Browser(executable, tmp_path / "profile")
+    try:
+        browser.goto(served)
+        headers = browser.js("[...document.querySelectorAll('table.parknews-compact th')].map(t => t.innerText.trim())")
+        assert headers == ["", "title", "site", "date", "outlet", "excerpt"]
+        assert browser.js("document.querySelectorAll('table.parknews-compact tbody tr').length") == 14
+        excerpts = browser.js("[...document.querySelectorAll('td.col-excerpt')].map(t => t.innerText)")
+        assert all(0 < len(e) <= 91 for e in excerpts)
+        # The column dictionary is folded under one summary line, closed.
+        assert browser.js("document.querySelector('details.column-dictionary').open") is False
+        assert browser.js("document.querySelector('details.column-dictionary summary').innerText").startswith(
+            "Column dictionary (")
+        browser.type_and_enter("input[name=_search]", "上虞")
+        marks = browser.js("[...document.querySelectorAll('td.col-excerpt mark')].map(m => m.innerText)")
+        browser.screenshot(Path(os.environ.get("PARKNEWS_SCREENSHOTS", tmp_path)) / "table.png")
+        assert marks and set(marks) == {"上虞"}
+        assert browser.js("document.querySelector('table.parknews-compact th:last-child').innerText") == "matches"
+        # Every column is one click away.
+        browser.goto(browser.js("document.querySelector('p.parknews-all-columns a').href"))
+        assert browser.js("document.querySelector('table.parknews-compact')") is None
+        assert browser.js("document.querySelectorAll('th.col-body').length") == 1
+    finally:
+        browser.close()
