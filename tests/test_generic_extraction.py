@@ -156,3 +156,14 @@ def test_meta_cells_of_a_table_portal_give_author_source_and_date(site) -> None:
     assert a.byline.reporters == ["周建国"]
     assert a.source_outlet == "开发区经发局"
     assert a.published_at == "2019-04-09T10:07:45+08:00"  # 2019-4-9 10:07:45, not the footer's 2008-2019
+
+
+def test_a_long_list_of_other_stories_never_outscores_the_article_beside_it(site) -> None:
+    a = _record(site, "story_list_traditional.html")  # traditional Chinese, 40 teasers with summaries
+    lines = a.body.splitlines()
+    assert len(lines) == 3
+    assert lines[0].startswith("（本報訊）港區管理局昨日公布")
+    assert lines[-1].endswith("擴大進口食品分撥業務。")
+    for leak in ("物流園區今年新增倉儲面積", "更多新聞", "快訊", "版權所有"):
+        assert leak not in a.body, leak
+    assert a.published_at == "2020-07-15T09:12:00+08:00"

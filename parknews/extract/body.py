@@ -163,6 +163,10 @@ def find_content_root(tree: HtmlElement, index: TreeIndex | None = None) -> Html
         if raw <= best_score:
             break  # link density and penalties only lower a score: nothing further down can win
         final = raw * (1 - density(el))
+        if _story_list(el):
+            # A list of other stories (each item led by its headline link) never wins over
+            # the text of the article it stands beside.
+            final *= KNOBS["unlikely_penalty"]
         if _unlikely(el, cache):
             # A long comment or sidebar blurb loses to the article unless nothing else is there;
             # a penalty, not a veto: some themes name the whole layout "...sidebar".
@@ -219,7 +223,26 @@ def prose_container(tree: HtmlElement, share: float = 0.6, min_prose: int = 60) 
     return node
 
 
+def _story_list(el: HtmlElement) -> bool:
+    """Five or more child items, nearly all led by a link of six or more characters (their
+    headline): a list of other stories, whatever its summaries say."""
+    items = [c for c in el if isinstance(c.tag, str)]
+    if len(items) < 5:
+        return False
+    led = 0
+    for item in items:
+        link = item.find(".//a")
+        if link is None:
+            continue
+        title = collapse(text_of(link))
+        if len(title) >= 6 and collapse(text_of(item)).startswith(title[:6]):
+            led += 1
+    return led >= 0.8 * len(items)
+
+
 def _is_content_sibling(sib: HtmlElement, threshold: float, scores: dict[HtmlElement, float]) -> bool:
+    if _story_list(sib) or any(_story_list(c) for c in sib if isinstance(c.tag, str)):
+        return False
     if scores.get(sib, 0.0) >= threshold:
         return True
     names = f"{sib.get('class', '')} {sib.get('id', '')}"
