@@ -110,7 +110,7 @@ def metadata(db_name: str) -> dict[str, Any]:
                         "sort_desc": "published_at",
                         "fts_table": FTS_TABLE,
                         "fts_pk": "rowid",
-                        "facets": ["site", "category", "source_outlet", {"date": "published_at"}],
+                        "facets": ["site", "category", "source_outlet", {"month": "published_at"}],
                         "columns": article_columns(),
                     },
                     "pages": {

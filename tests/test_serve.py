@@ -332,3 +332,18 @@ def test_the_articles_table_is_a_compact_list_with_search_snippets(served: str, 
         assert browser.js("document.querySelectorAll('th.col-body').length") == 1
     finally:
         browser.close()
+
+
+def test_the_publication_date_facets_by_month(datasette: Any, archive: Path) -> None:
+    conn = sqlite3.connect(archive)
+    expected = conn.execute("select substr(published_at, 1, 7) m, count(*) from articles where published_at "
+                            "is not null group by m order by m desc").fetchall()
+    conn.close()
+    data = _get(datasette, "/archive/articles.json?_facet_size=max").json()
+    facet = data["facet_results"]["published_at"]
+    assert facet["type"] == "month"
+    assert [(r["value"], r["count"]) for r in facet["results"]] == [tuple(e) for e in expected]
+    month, count = expected[0]
+    chosen = _get(datasette, f"/archive/articles.json?published_at__startswith={month}&_facet_size=max").json()
+    assert len(chosen["rows"]) == count
+    assert [r["selected"] for r in chosen["facet_results"]["published_at"]["results"]] == [True]
