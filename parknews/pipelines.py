@@ -36,7 +36,7 @@ from parknews.store import (
     frontier_retry,
     mark_deleted,
     open_db,
-    save_article,
+    save_articles,
     save_failure,
     save_page,
     start_run,
@@ -117,6 +117,7 @@ class StorePipeline:
         self.last_flush = time.monotonic()
         self.run_id: int | None = settings.getint("PARKNEWS_RUN_ID") or None
         self.pending: list[Any] = []
+        self.articles: list[Article] = []  # records of the batch being written, saved together
         self.counts = dict.fromkeys(RUN_COUNTS, 0)
         self.coverage = dict.fromkeys(("new", *COVERAGE_FIELDS), 0)
         self.answered: set[str] = set()  # frontier keys that got their answer in this run (committed)
@@ -177,8 +178,10 @@ class StorePipeline:
         self.answering = set()
         try:
             with self.db.atomic():
+                self.articles = []
                 for status, item, reason in batch:
                     self._write(status, item, reason)
+                self._save_articles()
                 self.db["runs"].update(self.run_id, self._run_fields())
         except (sqlite3.OperationalError, sqlite3.DatabaseError, OSError) as exc:
             # The transaction rolled back: the archive holds none of this batch, and the
@@ -221,6 +224,7 @@ class StorePipeline:
                 return
             if raw.recheck and raw.status in (404, 410) and status == "ok":
                 # Gone from the site: mark the article, keep its last good page for re-extraction.
+                self._save_articles()  # the records before it in the batch first, as they came
                 if mark_deleted(db, canonicalize_url(raw.url), run_id):
                     c["articles_deleted"] += 1
                 return
@@ -250,10 +254,17 @@ class StorePipeline:
             c["failures"] += 1
             c["listing_failed" if item.kind == "listing" else "articles_failed"] += 1
         elif isinstance(item, ArticlePage):
-            outcome = save_article(db, item.article, run_id)
-            c[f"articles_{outcome}"] += 1
+            self.articles.append(item.article)  # written with the batch's others: one save_articles
+
+    def _save_articles(self) -> None:
+        """The batch's article records so far: rows and full-text index in one store call."""
+        if not self.articles:
+            return
+        articles, self.articles = self.articles, []
+        for article, outcome in zip(articles, save_articles(self.db, articles, self.run_id), strict=True):
+            self.counts[f"articles_{outcome}"] += 1
             if outcome == "new":
-                self._count_coverage(item.article)
+                self._count_coverage(article)
 
     def _frontier(self, raw: RawPage, retry_reason: str | None) -> None:
         """A stored page answers its frontier entry (or leaves it for a retry after a 5xx) and

@@ -11,7 +11,7 @@ from parknews.items import RawPage
 from parknews.reextract import reextract_archive
 from parknews.store import now_iso, open_db, save_page
 
-IGNORED = {"updated_at", "fetched_at"}  # stamps of when the rows were written
+IGNORED = {"updated_at", "first_seen_at", "fetched_at"}  # stamps of when the rows were written
 
 
 def _copy(archive: Path, to: Path) -> Path:
