@@ -4,8 +4,8 @@
 
 Extraction and archive write (row, full-text index, change log) are timed separately for each
 size. The figure that matters is the ratio: ten times the bytes should cost about ten times
-the time (the index windows are cut in n log n, see ``parknews.store._fts_tokens_sql``), not a
-hundred times, as the old piece-cutting SQL did (a 5 MB page took about a minute to store).
+the time (the index windows are made in Python, ``parknews.store.fts_windows``, in one pass),
+not a hundred times, as the old piece-cutting SQL did (a 5 MB page took about a minute to store).
 """
 
 from __future__ import annotations
