@@ -222,7 +222,6 @@ TITLE_GAPS = {
 DATE_GAPS = {
     "wordpress": "the time is only in <time class='entry-date published' datetime=...> (no meta, no "
                  "info-line text with a full date: the visible text is 2024年10月25日 in the footer)",
-    "phpcms": "the date sits in the <span> inside the <h1>, next to 来源：",
 }
 
 
