@@ -5,7 +5,7 @@ first page, then pagination one "下一页" link at a time; every article linked
 listing, at priority 1 so articles go before the next listing page; the RSS feed and the
 sitemap) and does nothing with the pages: no items, no pipelines, no archive. Run with
 Scrapy's defaults plus the settings given on the command line, from any directory (the
-project's scrapy.cfg and parknews.settings are not read):
+project's scrapy.cfg and parknews.crawl.settings are not read):
 
     python benchmarks/bare_spider.py http://127.0.0.1:8000/ -s CONCURRENT_REQUESTS=16
 """

@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from parknews.localsite import DEMO_SITES, LocalSite  # noqa: E402
+from parknews.crawl.localsite import DEMO_SITES, LocalSite  # noqa: E402
 
 if sys.version_info >= (3, 11):
     import tomllib

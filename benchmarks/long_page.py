@@ -4,7 +4,7 @@
 
 Extraction and archive write (row, full-text index, change log) are timed separately for each
 size. The figure that matters is the ratio: ten times the bytes should cost about ten times
-the time (the index windows are made in Python, ``parknews.store.fts_windows``, in one pass),
+the time (the index windows are made in Python, ``parknews.archive.store.fts_windows``, in one pass),
 not a hundred times, as the old piece-cutting SQL did (a 5 MB page took about a minute to store).
 """
 
@@ -19,8 +19,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from parknews.archive.store import open_db, save_article  # noqa: E402
 from parknews.extract import extract_article  # noqa: E402
-from parknews.store import open_db, save_article  # noqa: E402
 
 SENTENCE = "园区企业持续加大研发投入，新能源产业链加快集聚。"  # 24 characters, 72 bytes in UTF-8
 

@@ -171,8 +171,11 @@ def _version(dist: str) -> str:
 
 
 def load_parknews() -> Extractor:
-    """parknews' extract_article; raises ImportError (or anything) when it does not import."""
+    """parknews' extract_article, its record kept or refused as the crawl keeps it (the one rule
+    of ``process.validated``: an article page with no body text is a refusal there, as the
+    fixtures' ``expect_error`` pages say); raises ImportError (or anything) when it does not import."""
     from parknews.extract import ExtractionError, extract_article
+    from parknews.process import validated
 
     def convert(article: Any) -> Output:
         byline = article.byline
@@ -191,7 +194,7 @@ def load_parknews() -> Extractor:
     return Extractor(
         name="parknews",
         version="working tree",
-        call=lambda body, url, hints: extract_article(body, url, **hints),
+        call=lambda body, url, hints: validated(extract_article(body, url, **hints)),
         convert=convert,
         refusal=(ExtractionError,),
         gives_author=True,

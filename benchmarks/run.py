@@ -23,7 +23,7 @@ templates (``benchmarks/synthsite.py``), rendered on request by a real HTTP serv
 5. archive      save_article and save_articles rows/s in batches, a 5 MB one-line page's store
                 time, ``parknews reextract`` pages/s on one core and all, then
                 ``parknews export`` of a small and a large archive: rows/s and peak RSS
-6. search       median and p95 time of ``parknews.search.search`` on the large archive for
+6. search       median and p95 time of ``parknews.archive.search.search`` on the large archive for
                 two-character, multi-term and phrase queries
 
 Crawls and exports run as subprocesses through the real CLI, each under a small launcher that
@@ -284,7 +284,7 @@ def _without_profile(parknews: quality.Extractor) -> quality.Extractor:
 
 
 def synthetic_cases(pages: int) -> quality.Dataset:
-    from parknews.profiles import load_profile
+    from parknews.crawl.profiles import load_profile
 
     site = SyntheticSite(pages, cache=False)
     rules = load_profile("rentsh").selectors
@@ -426,9 +426,9 @@ PROFILE_GROUPS = (
     ("extraction (extract_article)", "extract_article (parknews/extract/article.py", None),
     ("find_authors", "find_authors (parknews/extract/authors.py", "extraction (extract_article)"),
     ("parse_page (lxml parse)", "parse_page (parknews/extract/page.py", "extraction (extract_article)"),
-    ("archive writes (StorePipeline.flush)", "StorePipeline.flush (parknews/pipelines.py", None),
-    ("save_article", "save_article (parknews/store.py", "archive writes (StorePipeline.flush)"),
-    ("save_page", "save_page (parknews/store.py", "archive writes (StorePipeline.flush)"),
+    ("archive writes (StorePipeline.flush)", "StorePipeline.flush (parknews/crawl/pipelines.py", None),
+    ("save_article", "save_article (parknews/archive/store.py", "archive writes (StorePipeline.flush)"),
+    ("save_page", "save_page (parknews/archive/store.py", "archive writes (StorePipeline.flush)"),
     ("spider callbacks", "SiteSpider.parse", None),
 )
 
@@ -565,10 +565,10 @@ def bench_scaling(sizes: Sizes, report: Report, work: Path) -> None:
 
 def base_articles(count: int) -> list[Any]:
     """parknews' own records of ``count`` synthetic pages: the field shapes rows are cloned from."""
+    from parknews.archive.store import now_iso
+    from parknews.crawl.process import article_from_raw
+    from parknews.crawl.profiles import load_profile
     from parknews.items import RawPage
-    from parknews.process import article_from_raw
-    from parknews.profiles import load_profile
-    from parknews.store import now_iso
 
     site = SyntheticSite(count, cache=False)
     rules = load_profile("rentsh").selectors
@@ -609,7 +609,7 @@ def write_rate(make: ArticleMaker, rows: int, folder: Path, drop: Callable[[str]
 
     ``drop``: triggers (by their SQL) removed first, to see what they cost.
     """
-    from parknews.store import open_db, save_article, save_articles, start_run
+    from parknews.archive.store import open_db, save_article, save_articles, start_run
 
     path = folder / f"write-{time.monotonic_ns()}.db"
     db = open_db(path)
@@ -650,9 +650,9 @@ def bench_reextract(sizes: Sizes, report: Report, folder: Path) -> None:
     """``reextract_archive`` over stored synthetic pages: one process against one worker per core."""
     import shutil
 
+    from parknews.archive.reextract import default_jobs, reextract_archive
+    from parknews.archive.store import now_iso, open_db, save_page
     from parknews.items import RawPage
-    from parknews.reextract import default_jobs, reextract_archive
-    from parknews.store import now_iso, open_db, save_page
 
     count = max(sizes.write_rows // 5, 100)
     site = SyntheticSite(count, cache=False)
@@ -682,8 +682,8 @@ def bench_reextract(sizes: Sizes, report: Report, folder: Path) -> None:
 
 def page_write_us(rows: int, folder: Path) -> float:
     """Microseconds per store.save_page of a synthetic article page (what a crawl writes beside each row)."""
+    from parknews.archive.store import now_iso, open_db, save_page
     from parknews.items import RawPage
-    from parknews.store import now_iso, open_db, save_page
 
     site = SyntheticSite(rows, cache=False)
     pages = []
@@ -704,7 +704,7 @@ def page_write_us(rows: int, folder: Path) -> float:
 
 def _windows(text: str | None) -> str | None:
     """The full-text index's text for ``text``: the two-character window at every character
-    (what ``parknews.store._fts_tokens_sql`` computes in SQL), in Python for the bulk fill."""
+    (what ``parknews.archive.store._fts_tokens_sql`` computes in SQL), in Python for the bulk fill."""
     if not text:
         return None
     return " ".join(text[i : i + 2] for i in range(len(text)))
@@ -726,7 +726,7 @@ def fill_archive(path: Path, make: ArticleMaker, start: int, stop: int, report: 
     the articles triggers off meanwhile (and put back as they were). Row contents are what
     store.save_article writes for a new article. Returns seconds spent making rows, inserting
     them, and building their full-text index."""
-    from parknews.store import article_row, content_hash, now_iso, open_db
+    from parknews.archive.store import article_row, content_hash, now_iso, open_db
 
     db = open_db(path)
     conn = db.conn
@@ -770,7 +770,7 @@ def fill_archive(path: Path, make: ArticleMaker, start: int, stop: int, report: 
         for _, sql in triggers:
             conn.execute(sql)
     if not exact:
-        from parknews.search import rebuild_index
+        from parknews.archive.search import rebuild_index
 
         clock = time.perf_counter()
         rebuild_index(conn)
@@ -782,12 +782,12 @@ def fill_archive(path: Path, make: ArticleMaker, start: int, stop: int, report: 
 def _index_sql_matches(conn: sqlite3.Connection, after: int, report: Report) -> bool:
     """Whether the Python windows equal the shipped SQL's on a sample of the new rows."""
     try:
-        from parknews.store import _fts_values_sql
+        from parknews.archive.store import _fts_values_sql
 
         sql_values = conn.execute(f"SELECT {_fts_values_sql('a')} FROM articles AS a WHERE rowid > ? LIMIT 200",
                                   [after]).fetchall()
     except Exception as exc:  # noqa: BLE001 - the private helper moved: use the shipped rebuild instead
-        report.note("5", f"full-text index built with parknews.search.rebuild_index ({type(exc).__name__}: {exc})")
+        report.note("5", f"full-text index built with parknews.archive.search.rebuild_index ({type(exc).__name__}: {exc})")
         return False
     py_values = conn.execute("SELECT bench_windows(title), bench_windows(body), bench_windows(bench_captions(captions)) "
                              "FROM articles WHERE rowid > ? LIMIT 200", [after]).fetchall()
@@ -883,10 +883,10 @@ def bench_archive(sizes: Sizes, report: Report, work: Path) -> tuple[Path, dict[
 
 def bench_search(sizes: Sizes, report: Report, db: Path, articles: int) -> None:
     try:
-        from parknews.search import search
+        from parknews.archive.search import search
     except ImportError as exc:
         report.add("6 Search", f"query latency · {_n(articles)} articles", "not available", "", None)
-        report.note("6", f"parknews.search does not import ({exc}); nothing measured")
+        report.note("6", f"parknews.archive.search does not import ({exc}); nothing measured")
         return
     conn = sqlite3.connect(db)
     try:
@@ -915,10 +915,10 @@ def bench_search(sizes: Sizes, report: Report, db: Path, articles: int) -> None:
     if "6" in report.notes:
         return  # the notes were written for the first archive size
     listing = "; ".join(f"{kind}: {', '.join(q)}" for kind, q in SEARCH_QUERIES.items())
-    report.note("6", f"parknews.search.search(conn, query, limit=20): counts all matches and returns the 20 best "
+    report.note("6", f"parknews.archive.search.search(conn, query, limit=20): counts all matches and returns the 20 best "
                      f"(bm25) with snippets; the 20 are ranked from the index alone, then read from the articles table. Each query once to warm up, then {sizes.search_repeats} timed runs; "
                      f"median and p95 over all runs of a kind. Queries: {listing}. A quoted phrase is read as "
-                     "parknews.search documents it (its words with only spaces or punctuation between), so the "
+                     "parknews.archive.search documents it (its words with only spaces or punctuation between), so the "
                      "phrases are pairs the articles write as 研发、中试.")
     report.note("6", f"The synthetic articles reuse the demo site's {len(paragraph_pool())} narrative paragraphs, "
                      "so every query term "

@@ -4,7 +4,7 @@
 
 Approaches, each built over the same title/body/caption texts in its own SQLite file:
 
-- ``bigram``: what parknews ships (``parknews.store._fts_tokens_sql``, ``parknews.search``):
+- ``bigram``: what parknews ships (``parknews.archive.store._fts_tokens_sql``, ``parknews.archive.search``):
   the two-character window at every character, contentless FTS5, phrase/prefix queries.
 - ``bigram+prefix1``: the same with FTS5 ``prefix='1'`` (a prefix index for one-character terms).
 - ``unigram``: one token per character, terms as phrases of characters.
@@ -40,8 +40,8 @@ for path in (REPO, REPO / "tests"):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
-from parknews.search import captions_text, highlight_pattern, parse_query  # noqa: E402
-from parknews.store import _fts_tokens_sql  # noqa: E402
+from parknews.archive.search import captions_text, highlight_pattern, parse_query  # noqa: E402
+from parknews.archive.store import _fts_tokens_sql  # noqa: E402
 
 Doc = tuple[int, str, str, str]  # rowid, title, body, captions text
 
@@ -51,10 +51,10 @@ Doc = tuple[int, str, str, str]  # rowid, title, body, captions text
 
 def fixture_docs() -> list[Doc]:
     """The demo site's articles, crawled on 127.0.0.1 into a temporary archive."""
-    from parknews.crawl import run_crawl
-    from parknews.localsite import DEMO_SITES, LocalSite
-    from parknews.profiles import load_profile
-    from parknews.store import open_db
+    from parknews.archive.store import open_db
+    from parknews.crawl.localsite import DEMO_SITES, LocalSite
+    from parknews.crawl.profiles import load_profile
+    from parknews.crawl.session import run_crawl
 
     with tempfile.TemporaryDirectory() as tmp:
         db_path = Path(tmp) / "fixture.db"
@@ -282,8 +282,8 @@ def report(results: list[dict]) -> str:
 
 def write_cost(docs: list[Doc], tmp: Path) -> str:
     """Seconds to store the synthetic articles through store.save_article, with and without the triggers."""
+    from parknews.archive.store import open_db, save_article
     from parknews.items import Article, Caption
-    from parknews.store import open_db, save_article
 
     timings = {}
     for label in ("with index and change-log triggers", "without (triggers dropped)"):

@@ -1,7 +1,7 @@
 """The article record: one documented schema for SQLite, JSON Lines and the extractors.
 
 Every field but ``url`` has a default. Each field's docstring (the string literal
-below it) fixes its format; ``parknews.schema`` turns these into the shipped JSON
+below it) fixes its format; ``parknews.archive.schema`` turns these into the shipped JSON
 Schema and the README table, so there is no second hand-written list of fields.
 """
 
@@ -121,7 +121,7 @@ class Article:
     stays in ``published_raw`` and is named here)."""
 
     #: Export-only field (schema 1.2), not a dataclass field: the archive keeps it with the
-    #: article's signature (``parknews.clusters``), exports add it; see ``CLUSTER_ID_DOC``.
+    #: article's signature (``parknews.archive.clusters``), exports add it; see ``CLUSTER_ID_DOC``.
 
     def to_dict(self) -> dict[str, Any]:
         """The record as plain JSON-ready data, with its schema version."""

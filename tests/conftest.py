@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from parknews.localsite import DEMO_SITES, LocalSite
+from parknews.crawl.localsite import DEMO_SITES, LocalSite
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Crawl settings for our own loopback server: no politeness delay needed.

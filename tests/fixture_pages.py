@@ -19,11 +19,11 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
+from parknews.crawl.localsite import DEMO_SITES
+from parknews.crawl.process import article_from_raw
+from parknews.crawl.profiles import SiteProfile, builtin_profiles, load_profile
 from parknews.extract import ExtractionError
 from parknews.items import RawPage
-from parknews.localsite import DEMO_SITES
-from parknews.process import article_from_raw
-from parknews.profiles import SiteProfile, builtin_profiles, load_profile
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 #: The host the fixture pages pretend to live on (their profile's real domain);

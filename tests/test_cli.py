@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 from conftest import ROOT, run_cli
-from parknews.localsite import DEMO_SITES
+from parknews.crawl.localsite import DEMO_SITES
 
 SEED_FILE = DEMO_SITES / "rentsh" / "index.php" / "post" / "11584.html"
 EMPTY_FILE = DEMO_SITES / "rentsh" / "index.php" / "post" / "99000.html"
@@ -125,7 +125,7 @@ def test_scrapy_crawl_from_the_project_root_fills_the_archive(tmp_path: Path) ->
     import subprocess
     import sys
 
-    from parknews.localsite import LocalSite
+    from parknews.crawl.localsite import LocalSite
 
     db = tmp_path / "scrapy.db"
     with LocalSite(DEMO_SITES / "rentsh") as site:
@@ -143,7 +143,7 @@ def test_scrapy_crawl_from_the_project_root_fills_the_archive(tmp_path: Path) ->
 def test_a_crawl_opens_no_remote_control_port_and_writes_nothing_outside_its_archive(tmp_path: Path) -> None:
     """Scrapy 2.19's remote-control extension would serve code execution on a localhost port
     and leave a job file with its token under $HOME/.local/state for every run."""
-    from parknews.localsite import LocalSite
+    from parknews.crawl.localsite import LocalSite
 
     home = tmp_path / "home"
     home.mkdir()

@@ -11,10 +11,10 @@ from itertools import combinations
 from pathlib import Path
 
 from conftest import FIXTURES, run_cli
-from parknews import clusters
+from parknews.archive import clusters
+from parknews.archive.store import open_db, save_article
+from parknews.crawl.localsite import LocalSite
 from parknews.extract import extract_article
-from parknews.localsite import LocalSite
-from parknews.store import open_db, save_article
 
 PAGES = FIXTURES / "syndication" / "pages"
 #: Which site each outlet's copy is archived under.
@@ -130,7 +130,7 @@ def test_every_export_carries_the_cluster_id(tmp_path: Path) -> None:
     import jsonschema
     import pyarrow.parquet as pq
 
-    from parknews.schema import json_schema
+    from parknews.archive.schema import json_schema
 
     with LocalSite(PAGES) as site:
         articles = _fetch_all(site)

@@ -22,9 +22,9 @@ import lxml.html
 import pytest
 import tomllib
 
+from parknews.crawl.localsite import LocalSite
+from parknews.crawl.process import article_from_raw
 from parknews.items import RawPage
-from parknews.localsite import LocalSite
-from parknews.process import article_from_raw
 
 ROOT = Path(__file__).parent / "fixtures" / "cmssites"
 SITES = sorted(p.parent.name for p in ROOT.glob("*/expected.toml"))

@@ -11,8 +11,8 @@ import pytest
 import tomllib
 
 from conftest import FIXTURES, run_cli
-from parknews.localsite import DEMO_SITES, LocalSite
-from parknews.schema import json_schema
+from parknews.archive.schema import json_schema
+from parknews.crawl.localsite import DEMO_SITES, LocalSite
 
 EXPECTED = tomllib.loads((FIXTURES / "rentsh" / "expected.toml").read_text("utf-8"))
 # Our own loopback server: no politeness delay needed.

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from conftest import FAST, run_cli
-from parknews.localsite import LocalSite
+from parknews.crawl.localsite import LocalSite
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -14,10 +14,10 @@ from pathlib import Path
 import jsonschema
 
 from conftest import run_cli
+from parknews.archive.schema import SCHEMA_FILE
+from parknews.archive.store import article_row, change_cursor, open_db, save_article
 from parknews.cli import write_jsonl
 from parknews.items import Article, Byline, Caption
-from parknews.schema import SCHEMA_FILE
-from parknews.store import article_row, change_cursor, open_db, save_article
 
 VALIDATOR = jsonschema.Draft202012Validator(json.loads(SCHEMA_FILE.read_text("utf-8")))
 

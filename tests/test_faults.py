@@ -24,11 +24,11 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, run_cli
-from parknews.localsite import FAULTS, LocalSite
+from parknews.crawl.localsite import FAULTS, LocalSite
 
 SITE = FIXTURES / "faultsite" / "site"
 PROFILE = FIXTURES / "faultsite" / "profile.toml"
-RETRY_TIMES = 2  # parknews/settings.py
+RETRY_TIMES = 2  # parknews/crawl/settings.py
 LIMITS = (
     "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16",
     "-s", "DOWNLOAD_TIMEOUT=2", "-s", "DOWNLOAD_MAXSIZE=1048576",

@@ -20,9 +20,8 @@ from pathlib import Path
 import pytest
 from test_search import QUERIES
 
-from parknews.items import Article, Caption
-from parknews.search import rebuild_index, search
-from parknews.store import (
+from parknews.archive.search import rebuild_index, search
+from parknews.archive.store import (
     _captions_text_sql,
     _create_fts_triggers,
     _fts_tokens_sql,
@@ -34,6 +33,7 @@ from parknews.store import (
     save_article,
     save_articles,
 )
+from parknews.items import Article, Caption
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -84,7 +84,7 @@ def _writes(articles: list[Article]) -> list[tuple[str, list[Article]]]:
 
 
 def _apply_with_triggers(conn: sqlite3.Connection, history: list[tuple[str, list[Article]]]) -> None:
-    from parknews.store import article_row
+    from parknews.archive.store import article_row
 
     for op, batch in history:
         with conn:
@@ -162,7 +162,7 @@ def test_the_crawled_archive_searches_as_its_trigger_built_twin(archive: Path, t
     src.execute("VACUUM INTO ?", [str(twin)])
     src.close()
     conn = sqlite3.connect(twin)
-    from parknews.store import _fts_values_sql
+    from parknews.archive.store import _fts_values_sql
 
     with conn:
         conn.execute("INSERT INTO articles_fts(articles_fts) VALUES ('delete-all')")
@@ -190,7 +190,7 @@ def test_outcomes_and_revisions_of_a_batch(tmp_path: Path, archive: Path) -> Non
 
 CRASH = textwrap.dedent("""
     import os, sys, dataclasses
-    from parknews.store import open_db, save_articles, row_to_article
+    from parknews.archive.store import open_db, save_articles, row_to_article
     import sqlite3
     src = sqlite3.connect(sys.argv[2]); src.row_factory = sqlite3.Row
     articles = [row_to_article(dict(r)) for r in src.execute("SELECT * FROM articles ORDER BY url")]

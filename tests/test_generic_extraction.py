@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from parknews.crawl.localsite import LocalSite
+from parknews.crawl.process import article_from_raw
 from parknews.extract import ExtractionError
 from parknews.extract.body import prose_container
 from parknews.extract.page import parse_page
 from parknews.items import RawPage
-from parknews.localsite import LocalSite
-from parknews.process import article_from_raw
 
 FIXTURES = Path(__file__).parent / "fixtures" / "generic"
 DEMO_EMPTY = Path(__file__).parent.parent / "parknews" / "demo_site" / "rentsh" / "index.php" / "post" / "99000.html"

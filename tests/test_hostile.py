@@ -1,7 +1,7 @@
 """Hostile and broken pages, crawled for real: each is archived with its gap named, or recorded
 as a failure with its reason; the run goes on and its exit status means something.
 
-The site is written into a temporary folder and served by parknews.localsite on 127.0.0.1:
+The site is written into a temporary folder and served by parknews.crawl.localsite on 127.0.0.1:
 a small DedeCMS-style park portal in GBK whose server sends a Tomcat default
 ``charset=ISO-8859-1`` header, an article with no headline anywhere, one dated 2999-01-01,
 bytes that are no text in any encoding, a page nested 5,000 divs deep, and a feed the
@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from conftest import FAST, run_cli
-from parknews.localsite import LocalSite
+from parknews.crawl.localsite import LocalSite
 
 PARAGRAPHS = [
     "　　本报讯 近日，嘉北工业园区新能源汽车零部件产业园二期项目正式开工，总投资约28亿元，规划建设标准厂房和研发楼共计18万平方米。",

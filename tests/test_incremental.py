@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, run_cli
-from parknews.localsite import DEMO_SITES, LocalSite
+from parknews.crawl.localsite import DEMO_SITES, LocalSite
 
 FAST = ("-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False")
 LISTING = "index.php/category-2.html"

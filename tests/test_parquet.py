@@ -12,9 +12,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from conftest import run_cli
-from parknews.exporters import PARQUET_BATCH
+from parknews.archive.exporters import PARQUET_BATCH
+from parknews.archive.store import article_row, open_db
 from parknews.items import Article, Byline, Caption, Link
-from parknews.store import article_row, open_db
 
 
 def _jsonl(archive: Path, *args: str) -> list[dict]:

@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 from conftest import ROOT
-from parknews.localsite import DEMO_SITES, LocalSite
+from parknews.crawl.localsite import DEMO_SITES, LocalSite
 
 FAST = ["-s", "DOWNLOAD_DELAY=0.05", "-s", "AUTOTHROTTLE_ENABLED=False"]
 

@@ -25,7 +25,7 @@ from urllib.parse import quote
 import pytest
 
 from conftest import ROOT, run_cli
-from parknews.store import MIGRATIONS
+from parknews.archive.store import MIGRATIONS
 
 SEED_TITLE = "从产业链、创新链发力生物医药产业上虞生命健康产业向“新”而行"
 TERM = "上虞"
@@ -146,7 +146,7 @@ def _one_error_line(result: subprocess.CompletedProcess[str]) -> str:
 
 
 def test_the_copies_are_really_read_only(copies: Copies) -> None:
-    from parknews.store import StoreError, open_db
+    from parknews.archive.store import StoreError, open_db
 
     with pytest.raises(OSError):
         (copies.root / "plain" / "probe").write_text("x")
@@ -224,7 +224,7 @@ def test_schema_versions_a_read_only_archive_cannot_take(copies: Copies) -> None
 
 
 def test_open_archive_for_reading_keeps_the_writable_path(archive: Path, copies: Copies, tmp_path: Path) -> None:
-    from parknews.cli_common import open_archive_for_reading, open_archive_readonly
+    from parknews.cli.common import open_archive_for_reading, open_archive_readonly
 
     writable = tmp_path / "archive.db"
     with closing(sqlite3.connect(archive)) as src, closing(sqlite3.connect(writable)) as dst:

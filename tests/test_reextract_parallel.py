@@ -7,9 +7,9 @@ import sqlite3
 from pathlib import Path
 
 from conftest import run_cli
+from parknews.archive.reextract import reextract_archive
+from parknews.archive.store import now_iso, open_db, save_page
 from parknews.items import RawPage
-from parknews.reextract import reextract_archive
-from parknews.store import now_iso, open_db, save_page
 
 IGNORED = {"updated_at", "first_seen_at", "fetched_at"}  # stamps of when the rows were written
 

@@ -21,13 +21,13 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, run_cli
-from parknews.localsite import LocalSite, check_fault
-from parknews.middlewares import retry_after_seconds
+from parknews.crawl.localsite import LocalSite, check_fault
+from parknews.crawl.middlewares import retry_after_seconds
 
 SITE = FIXTURES / "retrysite" / "site"
 PROFILE = FIXTURES / "retrysite" / "profile.toml"
-RETRY_TIMES = 2  # parknews/settings.py
-RETRY_AFTER_MAX = 60  # parknews/settings.py PARKNEWS_RETRY_AFTER_MAX
+RETRY_TIMES = 2  # parknews/crawl/settings.py
+RETRY_AFTER_MAX = 60  # parknews/crawl/settings.py PARKNEWS_RETRY_AFTER_MAX
 # A small positive delay (so the download slot's own pacing is in play, as in real crawls
 # with DOWNLOAD_DELAY and AutoThrottle), two requests at a time per host.
 LIMITS = (

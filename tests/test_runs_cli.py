@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from conftest import FAST, ROOT, run_cli
-from parknews.localsite import DEMO_SITES, LocalSite
+from parknews.crawl.localsite import DEMO_SITES, LocalSite
 
 
 def _ok(*args: str) -> subprocess.CompletedProcess[str]:

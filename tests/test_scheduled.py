@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, run_cli
-from parknews.localsite import DEMO_SITES, LocalSite
-from parknews.runs import RunLock
+from parknews.archive.runs import RunLock
+from parknews.crawl.localsite import DEMO_SITES, LocalSite
 
 ARTICLES = 14  # good article pages of the bundled rent.sh.cn copy
 

@@ -7,18 +7,18 @@ import json
 import jsonschema
 
 from conftest import ROOT
+from parknews.archive.schema import SCHEMA_FILE, json_schema, markdown_table, schema_text
 from parknews.items import Article, Byline, Caption
-from parknews.schema import SCHEMA_FILE, json_schema, markdown_table, schema_text
 
 
 def test_shipped_schema_file_is_current() -> None:
-    assert SCHEMA_FILE.read_text("utf-8") == schema_text(), "run: python -m parknews.schema --write"
+    assert SCHEMA_FILE.read_text("utf-8") == schema_text(), "run: python -m parknews.archive.schema --write"
 
 
 def test_readme_documents_every_field() -> None:
     readme = (ROOT / "README.md").read_text("utf-8")
     section = readme.split("<!-- schema:start -->\n", 1)[1].split("\n<!-- schema:end -->", 1)[0]
-    assert section == markdown_table(), "regenerate the README table: python -m parknews.schema --markdown"
+    assert section == markdown_table(), "regenerate the README table: python -m parknews.archive.schema --markdown"
 
 
 def test_every_field_has_a_description() -> None:

@@ -37,7 +37,7 @@ from typing import Any
 import pytest
 
 from conftest import FIXTURES, ROOT
-from parknews.localsite import DEMO_SITES, LocalSite
+from parknews.crawl.localsite import DEMO_SITES, LocalSite
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -225,8 +225,8 @@ def test_the_egg_holds_the_package_its_profiles_and_the_scrapy_entry_point(tmp_p
     with zipfile.ZipFile(egg) as zf:
         names = set(zf.namelist())
         entry_points = zf.read("EGG-INFO/entry_points.txt").decode()
-    assert "[scrapy]" in entry_points and "settings = parknews.settings" in entry_points
-    assert {"EGG-INFO/PKG-INFO", "parknews/__init__.py", "parknews/settings.py", "parknews/spiders/site.py"} <= names
+    assert "[scrapy]" in entry_points and "settings = parknews.crawl.settings" in entry_points
+    assert {"EGG-INFO/PKG-INFO", "parknews/__init__.py", "parknews/crawl/settings.py", "parknews/crawl/spiders/site.py"} <= names
     profiles = {p.relative_to(ROOT).as_posix() for p in (ROOT / "parknews" / "sites").glob("*.toml")}
     assert profiles and profiles <= names
     assert not any("__pycache__" in n or n.endswith(".pyc") for n in names)
@@ -238,7 +238,7 @@ def test_the_egg_holds_the_package_its_profiles_and_the_scrapy_entry_point(tmp_p
 def test_scrapy_cfg_has_a_deploy_target_for_the_project() -> None:
     cfg = ConfigParser()
     cfg.read(ROOT / "scrapy.cfg", encoding="utf-8")
-    assert cfg["settings"]["default"] == "parknews.settings"
+    assert cfg["settings"]["default"] == "parknews.crawl.settings"
     assert cfg["deploy"]["url"].rstrip("/") == "http://127.0.0.1:6800"
     assert cfg["deploy"]["project"] == "parknews"
 

@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import run_cli
-from parknews.items import Article, Caption
-from parknews.search import (
+from parknews.archive.search import (
     QueryError,
     captions_text,
     highlight_pattern,
@@ -22,7 +21,8 @@ from parknews.search import (
     rebuild_index,
     search,
 )
-from parknews.store import _fts_tokens_sql, delete_articles, open_db, save_article
+from parknews.archive.store import _fts_tokens_sql, delete_articles, open_db, save_article
+from parknews.items import Article, Caption
 
 SEED_TITLE = "从产业链、创新链发力生物医药产业上虞生命健康产业向“新”而行"
 

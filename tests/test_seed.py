@@ -9,7 +9,7 @@ import sqlite3
 import pytest
 
 from conftest import run_cli
-from parknews.localsite import DEMO_SITES, LocalSite
+from parknews.crawl.localsite import DEMO_SITES, LocalSite
 
 SEED_PATH = "/index.php/post/11584.html"
 

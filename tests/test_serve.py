@@ -52,13 +52,13 @@ def _get(ds: Any, path: str) -> Any:
 @pytest.fixture(scope="module")
 def datasette(archive: Path) -> Any:
     pytest.importorskip("datasette")
-    from parknews.serve import build_datasette
+    from parknews.archive.serve import build_datasette
 
     return build_datasette(archive)
 
 
 def test_every_articles_column_is_described(archive: Path) -> None:
-    from parknews.datasette_metadata import metadata
+    from parknews.archive.datasette_metadata import metadata
 
     conn = sqlite3.connect(archive)
     columns = [row[1] for row in conn.execute("PRAGMA table_info(articles)")]
@@ -81,7 +81,7 @@ def test_datasette_search_box_understands_chinese(datasette: Any) -> None:
 
 
 def test_canned_queries_run(datasette: Any) -> None:
-    from parknews.datasette_metadata import QUERIES
+    from parknews.archive.datasette_metadata import QUERIES
 
     for name in QUERIES:
         response = _get(datasette, f"/archive/{name}.json?_shape=array&q=上虞&reporter=")
@@ -99,7 +99,7 @@ def test_canned_queries_run(datasette: Any) -> None:
 
 def test_snippet_cells_escape_everything_but_the_marks() -> None:
     pytest.importorskip("datasette")
-    from parknews.datasette_plugin import render_cell
+    from parknews.archive.datasette_plugin import render_cell
 
     assert render_cell("<b>x</b><mark>上虞</mark>", "snippet") == "&lt;b&gt;x&lt;/b&gt;<mark>上虞</mark>"
     assert render_cell("<mark>x</mark>", "title") is None

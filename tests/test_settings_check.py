@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from conftest import run_cli
-from parknews.settings_check import SettingsError, parse_setting_overrides
+from parknews.crawl.settings_check import SettingsError, parse_setting_overrides
 
 
 @pytest.mark.parametrize(("item", "expected"), [

@@ -14,8 +14,8 @@ from pathlib import Path
 from warcio.archiveiterator import ArchiveIterator
 
 from conftest import run_cli
+from parknews.archive.store import open_db, save_article, save_page
 from parknews.items import Article, Byline, RawPage
-from parknews.store import open_db, save_article, save_page
 
 
 def _sha1(data: bytes) -> str:

@@ -30,7 +30,7 @@ else:  # pragma: no cover
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = "parknews"
-SETTINGS_MODULE = "parknews.settings"
+SETTINGS_MODULE = "parknews.crawl.settings"
 # Fixed timestamps: the same tree gives the same egg, byte for byte.
 ZIP_TIME = (2020, 1, 1, 0, 0, 0)
 

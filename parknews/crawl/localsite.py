@@ -64,7 +64,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-DEMO_SITES = Path(__file__).parent / "demo_site"
+DEMO_SITES = Path(__file__).parent.parent / "demo_site"
 
 _TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -329,7 +329,7 @@ class LocalSite:
 
 
 def serve_forever(root: str | Path, port: int = 8000) -> None:  # pragma: no cover - manual use
-    """Serve a site copy in the foreground (``python -m parknews.localsite DIR [PORT]``)."""
+    """Serve a site copy in the foreground (``python -m parknews.crawl.localsite DIR [PORT]``)."""
     site = LocalSite(root, port=port)
     print(f"serving {site.root} at {site.url}/ (Ctrl-C stops)")
     try:

@@ -1,9 +1,9 @@
 """Datasette plugin loaded by ``parknews serve`` (and only by it): Chinese full-text search.
 
 Datasette's table search box runs ``<fts_table> MATCH escape_fts(:search)``. Our index holds
-two-character windows (see ``parknews.search``), so the raw words must be rewritten the way
+two-character windows (see ``parknews.archive.search``), so the raw words must be rewritten the way
 ``parknews search`` rewrites them: this plugin replaces ``escape_fts`` on the archive's
-connections with ``parknews.search.fts_match_expression`` (registered last, after Datasette's
+connections with ``parknews.archive.search.fts_match_expression`` (registered last, after Datasette's
 own), and adds SQL functions for the canned search query:
 
 - ``parknews_fts_query(q)``: the FTS5 expression for a query;
@@ -18,7 +18,7 @@ from typing import Any
 from datasette import hookimpl
 from markupsafe import Markup
 
-from parknews.search import fts_match_expression, snippet_marked
+from parknews.archive.search import fts_match_expression, snippet_marked
 
 
 @hookimpl(trylast=True)

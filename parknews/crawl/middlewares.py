@@ -34,7 +34,7 @@ class RedirectLoopMiddleware(RedirectMiddleware):
     silently drops the second visit to A in A -> A or A -> B -> A, and OffsiteMiddleware
     (at scheduling) a redirect to another domain: no errback, no failure row, the page just
     vanishes. Here both raise IgnoreRequest ("redirect loop: ...", "redirect off the site:
-    ..."), which reaches SiteSpider.on_error. Enabled in parknews/settings.py in place of
+    ..."), which reaches SiteSpider.on_error. Enabled in parknews/crawl/settings.py in place of
     the stock middleware.
 
     A Location that is not http(s) (``file:///etc/passwd``, ``ftp://...``, ``data:...``,

@@ -9,15 +9,15 @@ from typing import Any
 import click
 
 from parknews import __version__
-from parknews.cli_archive import write_jsonl
-from parknews.cli_common import DB_HELP, open_archive
-from parknews.cli_common import emit as _emit
+from parknews.cli.archive import write_jsonl
+from parknews.cli.common import DB_HELP, open_archive
+from parknews.cli.common import emit as _emit
 
 DEMO_DB = str(Path("data") / "demo.db")
 
 
 def _profile(name: str):  # type: ignore[no-untyped-def]
-    from parknews.profiles import ProfileError, load_profile
+    from parknews.crawl.profiles import ProfileError, load_profile
 
     try:
         return load_profile(name)
@@ -76,12 +76,12 @@ def extract(files: tuple[str, ...], url: str | None, encoding: str | None, profi
     """
     from dataclasses import replace
 
+    from parknews.archive.store import now_iso
+    from parknews.crawl.process import article_from_raw
+    from parknews.crawl.profiles import find_profile_for_url
     from parknews.extract import ExtractionError
     from parknews.extract.encoding import normalize_encoding
     from parknews.items import RawPage
-    from parknews.process import article_from_raw
-    from parknews.profiles import find_profile_for_url
-    from parknews.store import now_iso
 
     if encoding and normalize_encoding(encoding) is None:
         raise click.ClickException(f"unknown encoding {encoding!r}")
@@ -127,7 +127,7 @@ def reextract(db: str | None, site: str | None, jobs: int | None) -> None:
     Example:
       parknews reextract --site rentsh --jobs 2
     """
-    from parknews.reextract import default_jobs, reextract_archive
+    from parknews.archive.reextract import default_jobs, reextract_archive
 
     conn = open_archive(db, create=False)
     try:
@@ -153,8 +153,8 @@ def demo(db: str, output: str) -> None:
     Example:
       parknews demo
     """
-    from parknews.crawl import run_crawl
-    from parknews.localsite import DEMO_SITES, LocalSite
+    from parknews.crawl.localsite import DEMO_SITES, LocalSite
+    from parknews.crawl.session import run_crawl
 
     path = Path(db)
     if db == DEMO_DB:
@@ -180,7 +180,7 @@ def demo(db: str, output: str) -> None:
                 conn["runs"].update(run["id"], {"mode": "demo"})  # `parknews runs` says "demo"
     finally:
         conn.close()
-    from parknews.cli_crawl import print_run
+    from parknews.cli.crawl import print_run
 
     print_run(run, path)
     if failures:
@@ -197,12 +197,10 @@ def main() -> None:
 
 
 # Commands kept in their own modules.
-from parknews import cli_archive, cli_crawl, cli_research  # noqa: E402
+from parknews.cli import archive as cli_archive  # noqa: E402
+from parknews.cli import crawl as cli_crawl  # noqa: E402
+from parknews.cli import research as cli_research  # noqa: E402
 
 cli_crawl.register(cli)
 cli_archive.register(cli)
 cli_research.register(cli)
-
-
-if __name__ == "__main__":
-    main()

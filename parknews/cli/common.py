@@ -17,14 +17,14 @@ DB_HELP = "Archive path (default: $PARKNEWS_DB or data/parknews.db)."
 
 
 def db_path(value: str | None) -> Path:
-    from parknews.store import default_db_path
+    from parknews.archive.store import default_db_path
 
     return Path(value) if value else default_db_path()
 
 
 def open_archive(db: str | None, create: bool = True):  # type: ignore[no-untyped-def]
     """The archive as a sqlite-utils Database, or one clean CLI error line."""
-    from parknews.store import StoreError, open_db
+    from parknews.archive.store import StoreError, open_db
 
     try:
         return open_db(db_path(db), create=create)
@@ -67,7 +67,7 @@ def open_archive_for_reading(db: str | None, *, min_version: int | None = None):
     if not path.exists():
         raise _missing(path)
     if _writable(path):
-        from parknews.store import StoreError, open_db
+        from parknews.archive.store import StoreError, open_db
 
         try:
             return open_db(path, create=False)
@@ -102,7 +102,7 @@ def open_archive_readonly(db: str | None, *, min_version: int | None = None):  #
     """
     import sqlite_utils
 
-    from parknews.store import MIGRATIONS
+    from parknews.archive.store import MIGRATIONS
 
     path = db_path(db)
     if not path.exists():

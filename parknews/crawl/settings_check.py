@@ -2,7 +2,7 @@
 
 Scrapy reads a setting's type only when it uses it, deep inside a running crawl, so
 ``-s DOWNLOAD_DELAY=abc`` used to end in a long traceback and an unfinished run row. Here the
-type comes from the setting's default (Scrapy's ``default_settings`` or ``parknews.settings``)
+type comes from the setting's default (Scrapy's ``default_settings`` or ``parknews.crawl.settings``)
 and a wrong value is one line naming the setting and what it expects.
 """
 
@@ -16,7 +16,7 @@ from typing import Any
 
 from scrapy.settings import default_settings
 
-from parknews import settings as parknews_settings
+from parknews.crawl import settings as parknews_settings
 
 _NAME = re.compile(r"[A-Z][A-Z0-9_]*")
 _TRUE = {"1", "true", "yes", "on"}

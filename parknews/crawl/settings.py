@@ -8,8 +8,8 @@ per-site values; our own settings carry a PARKNEWS_ prefix.
 from parknews import __version__
 
 BOT_NAME = "parknews"
-SPIDER_MODULES = ["parknews.spiders"]
-NEWSPIDER_MODULE = "parknews.spiders"
+SPIDER_MODULES = ["parknews.crawl.spiders"]
+NEWSPIDER_MODULE = "parknews.crawl.spiders"
 
 # --- politeness -------------------------------------------------------------------
 USER_AGENT = f"parknews/{__version__} (news archiver; Scrapy)"
@@ -37,7 +37,7 @@ RETRY_TIMES = 2
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 # A response with one of those codes and a Retry-After header (seconds or an HTTP-date) is
 # retried only after that wait, and the other requests to the same host hold off until
-# then too (RetryAfterMiddleware, parknews/middlewares.py, in place of the stock
+# then too (RetryAfterMiddleware, parknews/crawl/middlewares.py, in place of the stock
 # RetryMiddleware; other requests, to other hosts, go on meanwhile). A Retry-After longer
 # than this many seconds is not waited for nor retried: the page fails at once, as
 # `fetch: ignored: HTTP 503 with Retry-After: 3600, more than PARKNEWS_RETRY_AFTER_MAX (60 s):
@@ -59,15 +59,15 @@ DOWNLOAD_FAIL_ON_DATALOSS = True
 # Redirect chains longer than this are a `redirect` failure. A redirect back into its own
 # chain (A -> A, A -> B -> A) or off the allowed domains fails at once: stock Scrapy lets
 # the duplicate filter or OffsiteMiddleware drop those silently (no errback, no row), so
-# RedirectLoopMiddleware (parknews/middlewares.py) takes the stock middleware's place.
+# RedirectLoopMiddleware (parknews/crawl/middlewares.py) takes the stock middleware's place.
 REDIRECT_MAX_TIMES = 5
 # A redirect to anything but http(s) (file:, ftp:, data:) fails too, as "redirect off the
 # site: A -> file:///etc/passwd"; stock Scrapy would hand on the 3xx response as the page.
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
-    "parknews.middlewares.RedirectLoopMiddleware": 600,
+    "parknews.crawl.middlewares.RedirectLoopMiddleware": 600,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-    "parknews.middlewares.RetryAfterMiddleware": 550,
+    "parknews.crawl.middlewares.RetryAfterMiddleware": 550,
 }
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
@@ -79,15 +79,15 @@ DEPTH_PRIORITY = 0
 
 # --- pipelines: extract -> validate -> store ------------------------------------------
 ITEM_PIPELINES = {
-    "parknews.pipelines.ExtractPipeline": 100,
-    "parknews.pipelines.ValidatePipeline": 200,
-    "parknews.pipelines.StorePipeline": 300,
+    "parknews.crawl.pipelines.ExtractPipeline": 100,
+    "parknews.crawl.pipelines.ValidatePipeline": 200,
+    "parknews.crawl.pipelines.StorePipeline": 300,
 }
 
 # --- parknews ---------------------------------------------------------------------
 # A live progress line on stderr (the CLI turns it on when stderr is a terminal).
 PARKNEWS_PROGRESS = False
-EXTENSIONS = {"parknews.progress.Progress": 500}
+EXTENSIONS = {"parknews.crawl.progress.Progress": 500}
 
 # Archive path; empty means $PARKNEWS_DB or data/parknews.db.
 PARKNEWS_DB = ""

@@ -41,9 +41,9 @@ from twisted.python.failure import Failure
 from twisted.web.client import ResponseNeverReceived
 from w3lib.url import canonicalize_url
 
+from parknews.archive.store import default_db_path
+from parknews.crawl.profiles import SiteProfile, load_profile
 from parknews.items import FetchFailure, RawPage
-from parknews.profiles import SiteProfile, load_profile
-from parknews.store import default_db_path
 
 _SCRIPT_HREF = re.compile(r"""href\s*=\s*\\?["']([^"'\\<>\s]+)""", re.I)
 _FEED_LINK = re.compile(rb"<(?:loc|link|guid)[^>]*>\s*(?:<!\[CDATA\[)?\s*(https?://[^<\]\s]+)", re.I)

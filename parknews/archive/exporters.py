@@ -1,6 +1,6 @@
 """Record and raw-page writers for ``parknews export``: WARC, Parquet and CSV.
 
-JSON Lines stays in ``parknews.cli_archive.write_jsonl``; these are the formats other tools
+JSON Lines stays in ``parknews.cli.archive.write_jsonl``; these are the formats other tools
 read: WARC for web-archive tooling (pywb, warcio, the Internet Archive's readers), Parquet
 for dataframes (pandas, polars, DuckDB), CSV for spreadsheets. Every writer streams the
 archive one article at a time, so memory does not grow with the archive.
@@ -62,7 +62,7 @@ def require(fmt: str) -> None:
 def records(db: Any, **filters: Any) -> Iterator[dict[str, Any]]:
     """The selected articles as export records (schema order), ``cluster_id`` added from the
     archive's syndication clusters; one row at a time."""
-    from parknews.store import iter_articles
+    from parknews.archive.store import iter_articles
 
     has_clusters = bool(list(db.query(
         "SELECT name FROM sqlite_master WHERE name = 'article_signatures'")))
@@ -117,7 +117,7 @@ def write_warc(db: Any, fh: IO[bytes], *, gzip: bool = True, **filters: Any) -> 
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
 
-    from parknews.store import load_page_body
+    from parknews.archive.store import load_page_body
 
     writer = WARCWriter(fh, gzip=gzip, warc_version="1.1")
     info = writer.create_warcinfo_record("parknews-export.warc", {

@@ -2,7 +2,7 @@
 
 Column descriptions of the articles table come from the field docstrings in
 ``parknews.items`` (as the JSON Schema does), so they cannot drift from the record.
-``python -m parknews.datasette_metadata [DBNAME]`` prints the metadata as JSON.
+``python -m parknews.archive.datasette_metadata [DBNAME]`` prints the metadata as JSON.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import json
 import sys
 from typing import Any
 
+from parknews.archive.schema import field_docs
+from parknews.archive.search import FTS_TABLE, RANK_SQL
 from parknews.items import Article
-from parknews.schema import field_docs
-from parknews.search import FTS_TABLE, RANK_SQL
 
 JSON_FIELDS = ("captions", "byline", "body_links", "related_links", "attachments", "images", "removed")
 

@@ -1,9 +1,9 @@
 """The sampling spiders: a bounded, polite look at a site before discovery infers its profile,
-and the dry run of ``parknews profile check``. They live outside ``parknews.spiders`` so that
+and the dry run of ``parknews profile check``. They live outside ``parknews.crawl.spiders`` so that
 Scrapy (and scrapyd) list one spider, ``site``: these are only started by the CLI.
 
 It fetches the home page, then a few pages of every URL family the links show (see
-``parknews.discovery.Sampler``), with the project's politeness (robots.txt, delays, the
+``parknews.crawl.discovery.Sampler``), with the project's politeness (robots.txt, delays, the
 user agent) and nothing written to the archive: the pages it keeps go to ``infer_profile``.
 """
 
@@ -17,8 +17,8 @@ import scrapy
 from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
-from parknews.discovery import Sample, Sampler
-from parknews.spiders.site import describe_failure
+from parknews.crawl.discovery import Sample, Sampler
+from parknews.crawl.spiders.site import describe_failure
 
 #: Error statuses the samplers see as pages (a 404 is evidence too); redirects are still followed.
 _ERRORS = list(range(400, 600))
@@ -28,7 +28,7 @@ class SampleSpider(scrapy.Spider):
     name = "sample"
     custom_settings = {
         "ITEM_PIPELINES": {},  # nothing of a sample is archived
-        "EXTENSIONS": {"parknews.progress.Progress": None},
+        "EXTENSIONS": {"parknews.crawl.progress.Progress": None},
     }
 
     def __init__(self, home: str, max_pages: int = 40, **kwargs: Any) -> None:
@@ -103,7 +103,7 @@ class CheckSpider(scrapy.Spider):
     def parse(self, response: Response) -> Iterator[Request]:
         from urllib.parse import urldefrag
 
-        from parknews.discovery import path_query
+        from parknews.crawl.discovery import path_query
 
         self.page_status = response.status
         if response.status >= 400:
@@ -134,9 +134,9 @@ class CheckSpider(scrapy.Spider):
             yield Request(url, callback=self.parse_article, errback=self.on_article_error)
 
     def parse_article(self, response: Response) -> None:
+        from parknews.crawl.process import article_from_raw
         from parknews.extract import ExtractionError
         from parknews.items import RawPage
-        from parknews.process import article_from_raw
 
         raw = RawPage(url=response.url, final_url=response.url, status=response.status,
                       headers={"content-type": response.headers.get("Content-Type", b"").decode("latin-1")},

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from parknews.cli_common import DB_HELP, iso_date, open_archive, open_archive_for_reading
+from parknews.cli.common import DB_HELP, iso_date, open_archive, open_archive_for_reading
 
 
 def _width(text: str) -> int:
@@ -54,7 +54,7 @@ def search(query: str | None, db: str | None, site: str | None, since: str | Non
       parknews search '2024 上虞 生物医药' --since 2024-01-01
       parknews search '(松江 OR 临港) 厂房 -招聘' --json
     """
-    from parknews import search as fulltext
+    from parknews.archive import search as fulltext
 
     # Only --rebuild-index writes; a plain search also reads a read-only archive.
     conn = open_archive(db, create=False) if rebuild_index else open_archive_for_reading(db)
@@ -80,7 +80,7 @@ def search(query: str | None, db: str | None, site: str | None, since: str | Non
 
 
 def _print_table(result) -> None:  # type: ignore[no-untyped-def]
-    from parknews.search import mark
+    from parknews.archive.search import mark
 
     columns = max(shutil.get_terminal_size((100, 24)).columns, 60)
     indent = " " * 18
@@ -118,7 +118,7 @@ def serve(db: str | None, host: str, port: int) -> None:
     Example:
       parknews serve --db data/demo.db
     """
-    from parknews.serve import ServeError, require_datasette, run
+    from parknews.archive.serve import ServeError, require_datasette, run
 
     try:
         require_datasette()
@@ -128,7 +128,7 @@ def serve(db: str | None, host: str, port: int) -> None:
     conn = open_archive_for_reading(db)
     immutable = getattr(conn, "immutable", False)  # a read-only copy SQLite can only read as immutable
     conn.close()
-    from parknews.store import default_db_path
+    from parknews.archive.store import default_db_path
 
     try:
         run(Path(db) if db else default_db_path(), host=host, port=port, immutable=immutable)
@@ -145,7 +145,7 @@ def clusters(db: str | None, site: str | None, since: str | None, as_json: bool)
     """Stories republished across sites: each story, its first-seen copy and every later copy.
 
     Copies are articles whose bodies share most of their 5-character shingles (estimated
-    Jaccard >= 0.40, see parknews/clusters.py); new headlines, trimmed leads and other
+    Jaccard >= 0.40, see parknews/archive/clusters.py); new headlines, trimmed leads and other
     bylines do not hide a copy. Articles arriving by crawl are clustered as each batch is
     stored; this command first clusters any article not yet seen (imports, reextract).
 
@@ -155,7 +155,7 @@ def clusters(db: str | None, site: str | None, since: str | None, as_json: bool)
     """
     import sqlite3
 
-    from parknews.clusters import assign_clusters, cluster_rows
+    from parknews.archive.clusters import assign_clusters, cluster_rows
 
     conn = open_archive_for_reading(db)
     try:

@@ -1,4 +1,4 @@
-"""Item pipelines: thin Scrapy adapters over parknews.extract and parknews.store.
+"""Item pipelines: thin Scrapy adapters over parknews.extract and parknews.archive.store.
 
 extract (RawPage -> ArticlePage) -> validate -> store. A page that cannot be
 extracted or validated is dropped with a reason; the store pipeline listens for
@@ -20,12 +20,8 @@ from scrapy.exceptions import DropItem
 from scrapy.utils.defer import deferred_from_coro
 from w3lib.url import canonicalize_url
 
-from parknews.clusters import cluster_new_articles
-from parknews.extract import ExtractionError, SiteRules
-from parknews.items import Article, FetchFailure, RawPage
-from parknews.process import article_from_raw
-from parknews.profiles import COVERAGE_FIELDS
-from parknews.store import (
+from parknews.archive.clusters import cluster_new_articles
+from parknews.archive.store import (
     RUN_COUNTS,
     archive_fault,
     default_db_path,
@@ -42,6 +38,10 @@ from parknews.store import (
     start_run,
     url_key,
 )
+from parknews.crawl.process import article_from_raw
+from parknews.crawl.profiles import COVERAGE_FIELDS
+from parknews.extract import ExtractionError, SiteRules
+from parknews.items import Article, FetchFailure, RawPage
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +92,7 @@ class ExtractPipeline:
 
 
 class ValidatePipeline:
-    """An article needs a URL and a body (``parknews.process.validated``, the rule every path
+    """An article needs a URL and a body (``parknews.crawl.process.validated``, the rule every path
     shares); a missing title or date is named in ``missing`` and the record is kept."""
 
     def process_item(self, item: Any) -> Any:
@@ -190,7 +190,7 @@ class StorePipeline:
             self._stop(exc)
             return
         self.answered |= self.answering
-        cluster_new_articles(self.db)  # syndication clusters (parknews.clusters), own transaction
+        cluster_new_articles(self.db)  # syndication clusters (parknews.archive.clusters), own transaction
         for key, value in self.counts.items():
             self.crawler.stats.set_value(f"parknews/{key}", value)
 

@@ -10,8 +10,8 @@ from typing import IO, Any
 
 import click
 
-from parknews.cli_common import DB_HELP, iso_date, open_archive_for_reading
-from parknews.cli_common import emit as _emit
+from parknews.cli.common import DB_HELP, iso_date, open_archive_for_reading
+from parknews.cli.common import emit as _emit
 
 #: The runs table as `parknews runs` prints it: (column, title that explains itself).
 RUN_COLUMNS = [
@@ -188,8 +188,8 @@ def export(db: str | None, output: str | None, site: str | None, since: str | No
       parknews export -o articles.parquet
       parknews export -o articles.csv --bom
     """
-    from parknews.exporters import MissingExtra, format_for, require
-    from parknews.store import change_cursor
+    from parknews.archive.exporters import MissingExtra, format_for, require
+    from parknews.archive.store import change_cursor
 
     fmt = format_for(output, fmt)
     try:
@@ -238,7 +238,7 @@ def export(db: str | None, output: str | None, site: str | None, since: str | No
 
 def _write(conn: Any, fmt: str, output: str | None, wanted: list[str] | None, bom: bool,
            filters: dict[str, Any]) -> Any:
-    from parknews import exporters
+    from parknews.archive import exporters
 
     if fmt == "warc":
         assert output is not None
@@ -260,7 +260,7 @@ def _write(conn: Any, fmt: str, output: str | None, wanted: list[str] | None, bo
 def _parse_fields(value: str | None) -> list[str] | None:
     if not value:
         return None
-    from parknews.schema import json_schema
+    from parknews.archive.schema import json_schema
 
     known = list(json_schema()["properties"])
     names = [n.strip() for n in value.split(",") if n.strip()]
@@ -300,7 +300,7 @@ def write_jsonl(conn: Any, out: IO[str], *, fields: list[str] | None = None, **f
 
     ``fields`` keeps only these keys (in schema order); ``filters`` go to ``store.iter_articles``.
     """
-    from parknews.exporters import records
+    from parknews.archive.exporters import records
 
     count = 0
     for record in records(conn, **filters):

@@ -17,8 +17,8 @@ from typing import IO, Any
 
 import sqlite_utils
 
-from parknews.profiles import SiteProfile
-from parknews.store import now_iso, start_run
+from parknews.archive.store import now_iso, start_run
+from parknews.crawl.profiles import SiteProfile
 
 
 class LockedError(RuntimeError):

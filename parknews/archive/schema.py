@@ -1,9 +1,9 @@
 """The record schema, derived from ``parknews.items``: JSON Schema and the README's field table.
 
 Field descriptions are the attribute docstrings in items.py, so the documentation
-cannot drift from the dataclasses. ``python -m parknews.schema`` prints the JSON
-Schema; ``python -m parknews.schema --markdown`` prints the README table;
-``python -m parknews.schema --write`` refreshes the shipped schema file.
+cannot drift from the dataclasses. ``python -m parknews.archive.schema`` prints the JSON
+Schema; ``python -m parknews.archive.schema --markdown`` prints the README table;
+``python -m parknews.archive.schema --write`` refreshes the shipped schema file.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any
 from parknews import items
 from parknews.items import CLUSTER_ID_DOC, SCHEMA_VERSION, Article
 
-SCHEMA_FILE = Path(__file__).parent / "schemas" / "article.schema.json"
+SCHEMA_FILE = Path(__file__).parent.parent / "schemas" / "article.schema.json"
 
 
 def field_docs(cls: type) -> dict[str, str]:

@@ -147,7 +147,7 @@ def _fts_tokens_sql(expr: str) -> str:
     FTS5's unicode61 tokenizer then turns each window into one token (lower-cased, with
     punctuation and spaces dropped: "区，" gives "区"), so a term of n characters is the
     phrase of its n-1 windows and a single character is the prefix query ``"区" *``.
-    ``parknews.search`` builds queries this way. Pure SQL, so the triggers below need no
+    ``parknews.archive.search`` builds queries this way. Pure SQL, so the triggers below need no
     application function and every connection that writes articles keeps the index in
     step. Changing the windows means rebuilding the index in a new migration: the delete
     trigger must reproduce exactly the text that was indexed.
@@ -198,7 +198,7 @@ def _m3_fulltext(db: sqlite_utils.Database) -> None:
     triggers on articles, whatever writes them.
 
     - ``articles_fts``: contentless FTS5 table, rowid = articles.rowid, columns title, body,
-      captions. Queried through ``parknews.search`` (and Datasette through its plugin).
+      captions. Queried through ``parknews.archive.search`` (and Datasette through its plugin).
     - ``article_changes``: one row per article URL with ``seq``, a number that grows with
       every insert or change of an exported field; ``parknews export --after`` reads it.
     """
@@ -300,7 +300,7 @@ def _m6_fts_in_batches(db: sqlite_utils.Database) -> None:
 
 def _m7_clusters(db: sqlite_utils.Database) -> None:
     """Syndication clusters: article signatures, their LSH bands, the ``clusters`` view."""
-    from parknews.clusters import migrate
+    from parknews.archive.clusters import migrate
 
     migrate(db)
 

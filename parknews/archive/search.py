@@ -1,6 +1,6 @@
 """Full-text search over the archive that works for Chinese: one- and two-character terms too.
 
-The index (``articles_fts``, created by migration 3 in ``parknews.store``) holds, for title,
+The index (``articles_fts``, created by migration 3 in ``parknews.archive.store``) holds, for title,
 body and caption text, one token per character: the two-character window that starts there
 ("上虞区" is indexed as ``上虞 虞区 区``; punctuation and spaces are dropped from a window, letters
 are lower-cased). So every substring is findable, whatever its length:
@@ -10,7 +10,7 @@ are lower-cased). So every substring is findable, whatever its length:
 - a single character is a prefix query (``"虞" *``), matching any window that starts with it.
 
 The same rules apply to Latin letters and digits (``2024`` matches "2024年"; terms are
-substrings, case-insensitive). The store's writers (``parknews.store.save_articles``) keep the
+substrings, case-insensitive). The store's writers (``parknews.archive.store.save_articles``) keep the
 index in step with the articles table, in the same transaction as the rows.
 
 Query language, parsed here and never spliced into SQL (the FTS5 expression travels as a bound
@@ -34,7 +34,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from parknews.store import article_filters
+from parknews.archive.store import article_filters
 
 FTS_TABLE = "articles_fts"
 FTS_COLUMNS = ("title", "body", "captions")
@@ -431,7 +431,7 @@ def rebuild_index(db: Any, *, batch: int = 2000) -> int:
     made to the articles table with plain SQL, or a VACUUM that renumbered rowids. One
     transaction: the windows are made in Python and written ``batch`` rows at a time.
     """
-    from parknews.store import index_rows
+    from parknews.archive.store import index_rows
 
     conn = _conn(db)
     with conn:

@@ -13,13 +13,13 @@ from urllib.parse import urlsplit
 
 import click
 
-from parknews.cli_common import DB_HELP, db_path, open_archive
-from parknews.store import archive_fault
+from parknews.archive.store import archive_fault
+from parknews.cli.common import DB_HELP, db_path, open_archive
 
 
 def setting_overrides(items: tuple[str, ...]) -> dict[str, Any]:
     """``-s NAME=VALUE`` options, each checked against the setting's type: one clear line when wrong."""
-    from parknews.settings_check import SettingsError, parse_setting_overrides
+    from parknews.crawl.settings_check import SettingsError, parse_setting_overrides
 
     try:
         return parse_setting_overrides(items)
@@ -90,7 +90,7 @@ class Target:
 
 def _stored(path: Path, **key: str) -> dict[str, Any] | None:
     """A stored inferred profile, read without creating or changing the archive."""
-    from parknews.store import site_profile
+    from parknews.archive.store import site_profile
 
     if not path.exists():
         return None
@@ -102,8 +102,8 @@ def _stored(path: Path, **key: str) -> dict[str, Any] | None:
 
 
 def _resolve(given: str, path: Path, rediscover: bool) -> Target:
-    from parknews.discovery import site_name
-    from parknews.profiles import ProfileError, load_profile
+    from parknews.crawl.discovery import site_name
+    from parknews.crawl.profiles import ProfileError, load_profile
 
     if is_url(given):
         url = home_url(given)
@@ -129,7 +129,7 @@ def _resolve(given: str, path: Path, rediscover: bool) -> Target:
 def _stored_profile(row: dict[str, Any]):  # type: ignore[no-untyped-def]
     import tomllib
 
-    from parknews.profiles import profile_from_dict
+    from parknews.crawl.profiles import profile_from_dict
 
     return profile_from_dict(tomllib.loads(row["profile"]), path=Path(f"<profile discovered for {row['url']}>"))
 
@@ -175,7 +175,7 @@ def crawl(targets: tuple[str, ...], sites_dir: str | None, db: str | None, start
       parknews crawl rentsh --start-url http://127.0.0.1:8000/
       parknews crawl rentsh --resume                        # after Ctrl-C or a reboot
     """
-    from parknews.profiles import ProfileError
+    from parknews.crawl.profiles import ProfileError
 
     given = list(targets)
     if sites_dir:
@@ -217,8 +217,8 @@ def crawl(targets: tuple[str, ...], sites_dir: str | None, db: str | None, start
 
 def _crawl_sites(sites: list[Target], path: Path, overrides: dict[str, Any], *, full: bool, recheck: float | None,
                  resume: bool) -> None:
-    from parknews.crawl import Session, SiteJob, crawl_jobs, run_row, sample_sites
-    from parknews.runs import LockedError, RunLock
+    from parknews.archive.runs import LockedError, RunLock
+    from parknews.crawl.session import Session, SiteJob, crawl_jobs, run_row, sample_sites
 
     many = len(sites) > 1
     for target in sites:
@@ -283,9 +283,9 @@ def _crawl_sites(sites: list[Target], path: Path, overrides: dict[str, Any], *, 
 
 def _adopt_discovery(target: Target, spider: Any, path: Path) -> None:
     """Infer the target's profile from its sample and keep it in the archive, or say why not."""
-    from parknews.discovery import DiscoveryError, infer_profile, profile_toml
-    from parknews.profiles import ProfileError, profile_from_dict
-    from parknews.store import save_site_profile
+    from parknews.archive.store import save_site_profile
+    from parknews.crawl.discovery import DiscoveryError, infer_profile, profile_toml
+    from parknews.crawl.profiles import ProfileError, profile_from_dict
 
     if spider.home_error:
         target.error, target.exit = f"cannot discover {target.url}: {spider.home_error}", 1
@@ -313,8 +313,8 @@ def _adopt_discovery(target: Target, spider: Any, path: Path) -> None:
 
 
 def _prepare(target: Target, path: Path, *, full: bool, recheck: float | None, resume: bool):  # type: ignore[no-untyped-def]
-    from parknews.crawl import SiteJob
-    from parknews.runs import prepare_run
+    from parknews.archive.runs import prepare_run
+    from parknews.crawl.session import SiteJob
 
     conn = open_archive(str(path))
     try:
@@ -334,8 +334,8 @@ def _prepare(target: Target, path: Path, *, full: bool, recheck: float | None, r
 
 
 def _judge(target: Target, path: Path) -> None:
-    from parknews.runs import run_verdict
-    from parknews.store import mark_site_profile
+    from parknews.archive.runs import run_verdict
+    from parknews.archive.store import mark_site_profile
 
     conn = open_archive(str(path))
     try:
@@ -383,7 +383,7 @@ def profile() -> None:
 
 
 def _sample_once(url: str, overrides: dict[str, Any], path: Path) -> Any:
-    from parknews.crawl import Session, sample_sites
+    from parknews.crawl.session import Session, sample_sites
 
     session = Session(path, overrides)
     out: dict[str, Any] = {}
@@ -413,7 +413,7 @@ def profile_init(url: str, output: str | None, settings: tuple[str, ...]) -> Non
     """
     import tempfile
 
-    from parknews.discovery import DiscoveryError, infer_profile, profile_toml, site_name
+    from parknews.crawl.discovery import DiscoveryError, infer_profile, profile_toml, site_name
 
     home = home_url(url)
     overrides = {"LOG_LEVEL": "WARNING", **setting_overrides(settings)}
@@ -456,9 +456,9 @@ def profile_check(name: str, url: str | None, preview: int, settings: tuple[str,
     """
     import tempfile
 
-    from parknews.crawl import Session
-    from parknews.profiles import ProfileError, load_profile
-    from parknews.sampling import CheckSpider
+    from parknews.crawl.profiles import ProfileError, load_profile
+    from parknews.crawl.sampling import CheckSpider
+    from parknews.crawl.session import Session
 
     try:
         site = load_profile(name)

@@ -36,8 +36,8 @@ def build_datasette(db_path: Path, *, immutable: bool = False) -> Any:
     from datasette.app import Datasette
     from datasette.plugins import pm
 
-    from parknews import datasette_plugin
-    from parknews.datasette_metadata import metadata
+    from parknews.archive import datasette_plugin
+    from parknews.archive.datasette_metadata import metadata
 
     if not pm.is_registered(datasette_plugin):
         pm.register(datasette_plugin, name="parknews")
@@ -45,7 +45,7 @@ def build_datasette(db_path: Path, *, immutable: bool = False) -> Any:
     # read-only, yet it sees what a crawl running alongside commits. An immutable one with
     # immutable=1: nothing written beside it, and nothing a writer commits later seen.
     files = {"immutables": [str(db_path)]} if immutable else {"files": [str(db_path)]}
-    templates = Path(__file__).parent / "templates"  # the article row page as a reader view
+    templates = Path(__file__).parent.parent / "templates"  # the article row page as a reader view
     return Datasette(**files, metadata=metadata(db_path.stem), template_dir=str(templates),
                      settings={"default_page_size": 20, "truncate_cells_html": 300, "facet_time_limit_ms": 500})
 

@@ -16,14 +16,14 @@ from typing import Any
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 
-from parknews.profiles import SiteProfile
-from parknews.spiders.site import SiteSpider
-from parknews.store import open_db
+from parknews.archive.store import open_db
+from parknews.crawl.profiles import SiteProfile
+from parknews.crawl.spiders.site import SiteSpider
 
 
 def project_settings(db_path: str | Path, overrides: dict[str, Any] | None = None) -> Settings:
     settings = Settings()
-    settings.setmodule("parknews.settings", priority="project")
+    settings.setmodule("parknews.crawl.settings", priority="project")
     settings.set("PARKNEWS_DB", str(db_path), priority="cmdline")
     for key, value in (overrides or {}).items():
         settings.set(key, value, priority="cmdline")
@@ -146,7 +146,7 @@ def sample_sites(session: Session, homes: list[str], max_pages: int) -> Generato
     """Sample every home URL at once (discovery's look at each site); the sampling spiders by URL."""
     from twisted.internet import defer
 
-    from parknews.sampling import SampleSpider
+    from parknews.crawl.sampling import SampleSpider
 
     crawlers, waits = {}, []
     for home in homes:

@@ -1,0 +1,1 @@
+"""Spiders: one, driven by site profiles (parknews/crawl/spiders/site.py)."""

@@ -1,1 +1,0 @@
-"""Spiders: one, driven by site profiles (parknews/spiders/site.py)."""
