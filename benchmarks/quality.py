@@ -175,7 +175,7 @@ def load_parknews() -> Extractor:
     of ``process.validated``: an article page with no body text is a refusal there, as the
     fixtures' ``expect_error`` pages say); raises ImportError (or anything) when it does not import."""
     from parknews.extract import ExtractionError, extract_article
-    from parknews.process import validated
+    from parknews.extract.process import validated
 
     def convert(article: Any) -> Output:
         byline = article.byline

@@ -284,7 +284,7 @@ def _without_profile(parknews: quality.Extractor) -> quality.Extractor:
 
 
 def synthetic_cases(pages: int) -> quality.Dataset:
-    from parknews.crawl.profiles import load_profile
+    from parknews.sites.profiles import load_profile
 
     site = SyntheticSite(pages, cache=False)
     rules = load_profile("rentsh").selectors
@@ -566,9 +566,9 @@ def bench_scaling(sizes: Sizes, report: Report, work: Path) -> None:
 def base_articles(count: int) -> list[Any]:
     """parknews' own records of ``count`` synthetic pages: the field shapes rows are cloned from."""
     from parknews.archive.store import now_iso
-    from parknews.crawl.process import article_from_raw
-    from parknews.crawl.profiles import load_profile
+    from parknews.extract.process import article_from_raw
     from parknews.items import RawPage
+    from parknews.sites.profiles import load_profile
 
     site = SyntheticSite(count, cache=False)
     rules = load_profile("rentsh").selectors

@@ -53,8 +53,8 @@ def fixture_docs() -> list[Doc]:
     """The demo site's articles, crawled on 127.0.0.1 into a temporary archive."""
     from parknews.archive.store import open_db
     from parknews.crawl.localsite import DEMO_SITES, LocalSite
-    from parknews.crawl.profiles import load_profile
     from parknews.crawl.session import run_crawl
+    from parknews.sites.profiles import load_profile
 
     with tempfile.TemporaryDirectory() as tmp:
         db_path = Path(tmp) / "fixture.db"

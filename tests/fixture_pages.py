@@ -20,10 +20,10 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from parknews.crawl.localsite import DEMO_SITES
-from parknews.crawl.process import article_from_raw
-from parknews.crawl.profiles import SiteProfile, builtin_profiles, load_profile
 from parknews.extract import ExtractionError
+from parknews.extract.process import article_from_raw
 from parknews.items import RawPage
+from parknews.sites.profiles import SiteProfile, builtin_profiles, load_profile
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 #: The host the fixture pages pretend to live on (their profile's real domain);

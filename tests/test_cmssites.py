@@ -23,7 +23,7 @@ import pytest
 import tomllib
 
 from parknews.crawl.localsite import LocalSite
-from parknews.crawl.process import article_from_raw
+from parknews.extract.process import article_from_raw
 from parknews.items import RawPage
 
 ROOT = Path(__file__).parent / "fixtures" / "cmssites"

@@ -18,7 +18,7 @@ import tomllib
 from conftest import FAST, run_cli
 from parknews.crawl.discovery import Sample, families, family_regex, infer_profile, path_query, shape, site_name
 from parknews.crawl.localsite import DEMO_SITES, LocalSite
-from parknews.crawl.profiles import profile_from_dict
+from parknews.sites.profiles import profile_from_dict
 
 DEMO = DEMO_SITES / "rentsh"
 #: The demo copy's article pages that answer with an article (the fixture's 404/500/empty pages aside).

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from parknews.crawl.localsite import LocalSite
-from parknews.crawl.process import article_from_raw
+from parknews.extract.process import article_from_raw
 from parknews.extract import ExtractionError
 from parknews.extract.body import prose_container
 from parknews.extract.page import parse_page

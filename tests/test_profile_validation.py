@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from conftest import run_cli
-from parknews.crawl.profiles import ProfileError, load_profile
+from parknews.sites.profiles import ProfileError, load_profile
 
 GOOD = '''name = "demo"
 start_urls = ["http://127.0.0.1:9/"]

@@ -16,10 +16,10 @@ from typing import Any
 import sqlite_utils
 
 from parknews.archive.store import iter_article_pages, load_page_body, save_articles, save_failure
-from parknews.crawl.process import article_from_raw
-from parknews.crawl.profiles import ProfileError, load_profile
 from parknews.extract import ExtractionError, SiteRules
+from parknews.extract.process import article_from_raw
 from parknews.items import Article, RawPage
+from parknews.sites.profiles import ProfileError, load_profile
 
 #: What a worker returns per page: (article, None) or (None, the reason it failed).
 Outcome = tuple[Article | None, str | None]

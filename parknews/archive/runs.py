@@ -18,7 +18,7 @@ from typing import IO, Any
 import sqlite_utils
 
 from parknews.archive.store import now_iso, start_run
-from parknews.crawl.profiles import SiteProfile
+from parknews.sites.profiles import SiteProfile
 
 
 class LockedError(RuntimeError):

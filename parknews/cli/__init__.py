@@ -17,7 +17,7 @@ DEMO_DB = str(Path("data") / "demo.db")
 
 
 def _profile(name: str):  # type: ignore[no-untyped-def]
-    from parknews.crawl.profiles import ProfileError, load_profile
+    from parknews.sites.profiles import ProfileError, load_profile
 
     try:
         return load_profile(name)
@@ -77,11 +77,11 @@ def extract(files: tuple[str, ...], url: str | None, encoding: str | None, profi
     from dataclasses import replace
 
     from parknews.archive.store import now_iso
-    from parknews.crawl.process import article_from_raw
-    from parknews.crawl.profiles import find_profile_for_url
     from parknews.extract import ExtractionError
     from parknews.extract.encoding import normalize_encoding
+    from parknews.extract.process import article_from_raw
     from parknews.items import RawPage
+    from parknews.sites.profiles import find_profile_for_url
 
     if encoding and normalize_encoding(encoding) is None:
         raise click.ClickException(f"unknown encoding {encoding!r}")

@@ -103,7 +103,7 @@ def _stored(path: Path, **key: str) -> dict[str, Any] | None:
 
 def _resolve(given: str, path: Path, rediscover: bool) -> Target:
     from parknews.crawl.discovery import site_name
-    from parknews.crawl.profiles import ProfileError, load_profile
+    from parknews.sites.profiles import ProfileError, load_profile
 
     if is_url(given):
         url = home_url(given)
@@ -129,7 +129,7 @@ def _resolve(given: str, path: Path, rediscover: bool) -> Target:
 def _stored_profile(row: dict[str, Any]):  # type: ignore[no-untyped-def]
     import tomllib
 
-    from parknews.crawl.profiles import profile_from_dict
+    from parknews.sites.profiles import profile_from_dict
 
     return profile_from_dict(tomllib.loads(row["profile"]), path=Path(f"<profile discovered for {row['url']}>"))
 
@@ -175,7 +175,7 @@ def crawl(targets: tuple[str, ...], sites_dir: str | None, db: str | None, start
       parknews crawl rentsh --start-url http://127.0.0.1:8000/
       parknews crawl rentsh --resume                        # after Ctrl-C or a reboot
     """
-    from parknews.crawl.profiles import ProfileError
+    from parknews.sites.profiles import ProfileError
 
     given = list(targets)
     if sites_dir:
@@ -285,7 +285,7 @@ def _adopt_discovery(target: Target, spider: Any, path: Path) -> None:
     """Infer the target's profile from its sample and keep it in the archive, or say why not."""
     from parknews.archive.store import save_site_profile
     from parknews.crawl.discovery import DiscoveryError, infer_profile, profile_toml
-    from parknews.crawl.profiles import ProfileError, profile_from_dict
+    from parknews.sites.profiles import ProfileError, profile_from_dict
 
     if spider.home_error:
         target.error, target.exit = f"cannot discover {target.url}: {spider.home_error}", 1
@@ -456,9 +456,9 @@ def profile_check(name: str, url: str | None, preview: int, settings: tuple[str,
     """
     import tempfile
 
-    from parknews.crawl.profiles import ProfileError, load_profile
     from parknews.crawl.sampling import CheckSpider
     from parknews.crawl.session import Session
+    from parknews.sites.profiles import ProfileError, load_profile
 
     try:
         site = load_profile(name)

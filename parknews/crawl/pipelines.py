@@ -38,10 +38,10 @@ from parknews.archive.store import (
     start_run,
     url_key,
 )
-from parknews.crawl.process import article_from_raw
-from parknews.crawl.profiles import COVERAGE_FIELDS
 from parknews.extract import ExtractionError, SiteRules
+from parknews.extract.process import article_from_raw
 from parknews.items import Article, FetchFailure, RawPage
+from parknews.sites.profiles import COVERAGE_FIELDS
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +92,7 @@ class ExtractPipeline:
 
 
 class ValidatePipeline:
-    """An article needs a URL and a body (``parknews.crawl.process.validated``, the rule every path
+    """An article needs a URL and a body (``parknews.extract.process.validated``, the rule every path
     shares); a missing title or date is named in ``missing`` and the record is kept."""
 
     def process_item(self, item: Any) -> Any:

@@ -134,8 +134,8 @@ class CheckSpider(scrapy.Spider):
             yield Request(url, callback=self.parse_article, errback=self.on_article_error)
 
     def parse_article(self, response: Response) -> None:
-        from parknews.crawl.process import article_from_raw
         from parknews.extract import ExtractionError
+        from parknews.extract.process import article_from_raw
         from parknews.items import RawPage
 
         raw = RawPage(url=response.url, final_url=response.url, status=response.status,

@@ -17,8 +17,8 @@ from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 
 from parknews.archive.store import open_db
-from parknews.crawl.profiles import SiteProfile
 from parknews.crawl.spiders.site import SiteSpider
+from parknews.sites.profiles import SiteProfile
 
 
 def project_settings(db_path: str | Path, overrides: dict[str, Any] | None = None) -> Settings:

@@ -42,8 +42,8 @@ from twisted.web.client import ResponseNeverReceived
 from w3lib.url import canonicalize_url
 
 from parknews.archive.store import default_db_path
-from parknews.crawl.profiles import SiteProfile, load_profile
 from parknews.items import FetchFailure, RawPage
+from parknews.sites.profiles import SiteProfile, load_profile
 
 _SCRIPT_HREF = re.compile(r"""href\s*=\s*\\?["']([^"'\\<>\s]+)""", re.I)
 _FEED_LINK = re.compile(rb"<(?:loc|link|guid)[^>]*>\s*(?:<!\[CDATA\[)?\s*(https?://[^<\]\s]+)", re.I)
