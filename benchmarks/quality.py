@@ -171,9 +171,10 @@ def _version(dist: str) -> str:
 
 
 def load_parknews() -> Extractor:
-    """parknews' extract_article, its record kept or refused as the crawl keeps it (the one rule
-    of ``process.validated``: an article page with no body text is a refusal there, as the
-    fixtures' ``expect_error`` pages say); raises ImportError (or anything) when it does not import."""
+    """parknews' extract_article, its record kept or refused as the crawl keeps it (the one
+    rule of ``parknews.extract.process.validated``: there an article page with no body text is a
+    refusal, as the fixtures' ``expect_error`` pages say); raises ImportError (or anything)
+    when it does not import."""
     from parknews.extract import ExtractionError, extract_article
     from parknews.extract.process import validated
 

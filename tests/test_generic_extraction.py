@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from parknews.crawl.localsite import LocalSite
-from parknews.extract.process import article_from_raw
-from parknews.extract import ExtractionError
+from parknews.extract import ExtractionError, extract_article
 from parknews.extract.body import prose_container
 from parknews.extract.page import parse_page
+from parknews.extract.process import article_from_raw
 from parknews.items import RawPage
 
 FIXTURES = Path(__file__).parent / "fixtures" / "generic"
@@ -70,12 +70,55 @@ def test_block_named_like_a_widget_keeps_its_text_and_chrome_dates_are_ignored(s
 
 
 def test_empty_article_page_never_takes_the_related_stories_as_its_body() -> None:
-    raw = RawPage(url="http://rent.sh.cn/index.php/post/99000.html", final_url="http://rent.sh.cn/index.php/post/99000.html",
-                  status=200, headers={}, body=DEMO_EMPTY.read_bytes(), kind="article",
+    url = "http://rent.sh.cn/index.php/post/99000.html"
+    raw = RawPage(url=url, final_url=url, status=200, headers={}, body=DEMO_EMPTY.read_bytes(), kind="article",
                   fetched_at="2026-01-01T00:00:00+00:00", site="rentsh")
+    # The extractor gives the page's record: its headline and date, an empty body.
+    a = extract_article(raw.body, url)
+    assert a.title == "临港新片区一批重点产业项目集中签约"
+    assert a.published_at == "2024-11-20T09:00:00+08:00"
+    assert a.body == "" and a.images == [] and a.body_links == []
+    assert any("no article text" in note for note in a.notes)
+    # The crawl's rule of what it stores (a record needs body text) still refuses it.
     with pytest.raises(ExtractionError) as exc:
         article_from_raw(raw)
     assert exc.value.reason == "empty"
+
+
+def _extracted(site, name: str):
+    with urllib.request.urlopen(f"{site.url}/{name}") as response:
+        return extract_article(response.read(), f"{site.url}/{name}", content_type=response.headers.get("content-type"))
+
+
+def test_article_page_whose_block_holds_only_a_video_script_keeps_title_date_and_source(site) -> None:
+    a = _extracted(site, "script_only_body.html")
+    assert a.title == "【视频】东湖高新区举行2024年秋季重点项目集中开工活动"
+    assert a.published_at == "2024-09-26T17:42:00+08:00"
+    assert a.source_outlet == "东湖融媒"
+    assert a.body == ""  # never the sidebar's hot list, the prev/next links or the footer
+    assert a.byline.reporters == []
+
+
+def test_article_page_whose_block_holds_only_a_picture_keeps_title_date_and_author(site) -> None:
+    a = _extracted(site, "image_only_body.html")  # the best-scoring block is the info line itself
+    assert a.title == "图说园区：金秋时节的智能制造产业园"
+    assert a.published_at == "2023-10-18T09:26:00+08:00"
+    assert a.byline.reporters == ["王晨"]
+    assert a.source_outlet == "保税区融媒体中心"
+    assert a.body == ""  # not "时间:2023-10-18 09:26来源:…点击:次"
+
+
+def test_a_page_with_neither_headline_nor_text_is_still_no_article() -> None:
+    # A headline and its date make an article page; without them an empty page is refused
+    # (and a page whose only block is a script never crashes the extractor).
+    page = ("<html><head><title>东湖融媒</title></head><body><div class='nav'><a href='/'>首页</a></div>"
+            "<div class='con'><script>var player = new ckplayer({video: '/v.mp4'});</script></div></body></html>")
+    with pytest.raises(ExtractionError) as exc:
+        extract_article(page, "http://x.test/video/1.html")
+    assert exc.value.reason == "empty"
+    headline_only = "<html><body><h1>园区召开安全生产专题会议</h1><div class='con'><script>x()</script></div></body></html>"
+    with pytest.raises(ExtractionError):
+        extract_article(headline_only, "http://x.test/video/2.html")
 
 
 def test_prose_container_finds_the_block_holding_most_prose_and_refuses_story_lists() -> None:

@@ -145,6 +145,11 @@ def extract_article(
     root = _select_first(page.tree, site.body)
     if root is None:
         root = find_content_root(page.tree, index)
+        if root is not None and _is_meta_block(root):
+            # On a page with no article text the best-scoring block can be the info line
+            # itself ("时间:… 来源:… 作者:… 点击:…"): that is fields, never body.
+            article.notes.append("body: the block chosen was the info line; no article block")
+            root = None
     context = (site, info_lines, page_byline, page_source)
     if root is not None:
         _fill_body(article, page, root, title_el, index, context)
@@ -168,11 +173,27 @@ def extract_article(
                     setattr(article, name, getattr(trial, name))
                 why = "empty" if first == 0 else f"{first} characters against {second}"
                 article.notes.append(f"body: the first block was {why}; read from the page's prose container")
-    if not article.body.strip():
+    if not (article.body or "").strip():
+        # An article page whose text is missing (an empty block, a video player's script, a
+        # lone picture) is still an article page when it has a headline and an info line or
+        # date under it: its record keeps title, date and bylines, with an empty body. A page
+        # with neither a headline nor a body is no article.
+        if title_el is None or not (article.published_at or info_lines):
+            if root is None:
+                raise ExtractionError("empty", "no article text found")
+            raise ExtractionError("empty", "article block holds no text after cleaning")
         if root is None:
-            raise ExtractionError("empty", "no article text found")
-        raise ExtractionError("empty", "article block holds no text after cleaning")
+            # No block was read: the fields come from the info line and the page alone.
+            _fill_body(article, page, etree.Element("div"), None, index, context)
+        article.body = ""
+        article.notes.append("body: the article page holds no article text; title and date kept, body empty")
     return article
+
+
+def _is_meta_block(el: HtmlElement) -> bool:
+    """A short block that is an info line: two or more field labels, no sentence."""
+    text = _spaced_text(el)
+    return len(text) <= 200 and len(_META_LABELS.findall(text)) >= 2 and not re.search(r"[。！？!?]", text)
 
 
 #: Below this many characters a body gets a second opinion (see extract_article).
