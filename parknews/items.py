@@ -189,3 +189,11 @@ class FetchFailure:
     """Where it failed: "fetch" or "robots"."""
     reason: str
     site: str | None = None
+
+
+@dataclass
+class ArticlePage:
+    """A fetched article page and the record extracted from it (what the pipelines pass on)."""
+
+    raw: RawPage
+    article: Article
