@@ -210,3 +210,52 @@ def test_a_long_list_of_other_stories_never_outscores_the_article_beside_it(site
     for leak in ("物流園區今年新增倉儲面積", "更多新聞", "快訊", "版權所有"):
         assert leak not in a.body, leak
     assert a.published_at == "2020-07-15T09:12:00+08:00"
+
+
+def test_headline_in_a_table_cell_and_a_title_joined_to_the_site_name_by_a_space(site) -> None:
+    a = _record(site, "cell_headline_site_title.html")  # no h1/h2, no ArticleTitle; SiteName meta
+    assert a.title == "区商务局召开外贸企业稳订单拓市场座谈会"
+    lines = a.body.splitlines()
+    assert len(lines) == 3
+    assert lines[0].startswith("7月13日，区商务局召开外贸企业稳订单拓市场座谈会")
+    assert lines[-1].endswith("开拓新市场。")
+    for leak in ("发布时间", "打印本页", "大汉网络", "当前位置"):
+        assert leak not in a.body, leak
+    assert a.source_outlet == "区商务局"
+    assert a.published_at == "2022-07-14T16:20:00+08:00"
+
+
+def test_info_line_inside_the_headline_is_read_as_fields_not_title(site) -> None:
+    a = _record(site, "info_inside_headline.html")  # GBK; <h1>标题<br /><span>date 来源 作者 点击</span></h1>
+    assert a.title == "创业园举办2023年度科技型中小企业评价政策培训会"
+    assert a.published_at == "2023-03-21T15:04:10+08:00"
+    assert a.source_outlet == "园区科创服务部"
+    assert a.byline.reporters == ["赵明远"] and a.byline.editors == ["孙倩"]
+    lines = a.body.splitlines()
+    assert len(lines) == 3  # a short body ending in （责任编辑：孙倩） is no info line
+    assert lines[0].startswith("3月21日下午，创业园在综合服务楼三楼会议室举办")
+    assert not any("first block was empty" in note for note in a.notes)
+    assert "延伸阅读" not in a.body and "上一篇" not in a.body
+
+
+def test_time_in_the_entry_footer_gives_the_clock_beside_a_day_only_date(site) -> None:
+    a = _record(site, "entry_footer_time.html")  # WordPress theme: <footer class="entry-meta"> in <article>
+    assert a.title == "港城科技园举办产学研对接活动"
+    assert a.published_at == "2023-05-09T17:26:41+08:00"  # not the sidebar's 2023年5月6日
+    assert a.byline.reporters == []  # "作者 editor 分类 园区新闻": no person, and 分类 is a label
+    assert len(a.body.splitlines()) == 3
+
+
+def test_a_title_is_never_missing(site) -> None:
+    a = _record(site, "no_title_tag.html")  # empty <title>, a logo <h1> before the headline <h1>
+    assert a.title == "西山工业园污水处理厂提标改造工程通过验收"
+    assert a.published_at == "2021-12-03"
+    source = (FIXTURES / "no_title_tag.html").read_text("utf-8")
+    url = "http://www.xsgyy.example/news/2021/1203/515.html"
+    for head in ("", "<title>西山工业园</title>", '<title>西山工业园</title><meta name="SiteName" content="西山工业园">',
+                 "<title>西山工业园污水处理厂提标改造工程通过验收 西山工业园</title>"):
+        # A missing <title>, or one that is only the site's name (a logo link's text, SiteName).
+        assert extract_article(source.replace("<title></title>", head), url).title == a.title, head
+    # A site name glued to more words is never cut off them ("管理委员会" is no title).
+    glued = source.replace("<title></title>", "<title>西山工业园管理委员会</title>")
+    assert extract_article(glued, url).title in ("西山工业园管理委员会", a.title)

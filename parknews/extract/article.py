@@ -24,9 +24,18 @@ from parknews.extract.body import (
     text_length,
 )
 from parknews.extract.byline import match_byline, merge_bylines, parse_credit_field
-from parknews.extract.dates import YEAR_DIGITS, collect_clues, find_published, parse_datetime
+from parknews.extract.dates import (
+    YEAR_DIGITS,
+    collect_clues,
+    find_headline,
+    find_published,
+    meta_site_names,
+    parse_datetime,
+    stated_headline,
+    title_without_site,
+)
 from parknews.extract.encoding import DecodeError, decode_html
-from parknews.extract.index import TreeIndex
+from parknews.extract.index import BLOCK_TAGS, TreeIndex
 from parknews.extract.page import HtmlElement, Page, collapse, parse_page, text_of
 from parknews.extract.rules import simplify_labels
 from parknews.items import Article, Byline, Link, Removal
@@ -121,8 +130,8 @@ def extract_article(
     # the article block is cut out of it.
     index = TreeIndex(page.tree)
 
-    title_el = _find_title_element(page, site)
-    article.title = _title(page, title_el)
+    title_el = _find_title_element(page, site, index)
+    article.title = _title(page, title_el, index)
     article.category = _category(page.tree, site, index)
     info_lines = [simplify_labels(line) for line in _info_lines(page.tree, title_el, site)] or _meta_line(index)
     # Dates are read before the article block is cleaned: the cleaning removes the info line.
@@ -166,7 +175,9 @@ def extract_article(
         if fallback is not None:
             trial = Article(url=url)
             trial.title, trial.byline = article.title, article.byline
-            _fill_body(trial, fresh, fallback, _find_title_element(fresh, site), TreeIndex(fresh.tree), context, chrome=first == 0)
+            fresh_index = TreeIndex(fresh.tree)
+            fresh_title = _find_title_element(fresh, site, fresh_index)
+            _fill_body(trial, fresh, fallback, fresh_title, fresh_index, context, chrome=first == 0)
             second = text_length(trial.body)
             if second and (first == 0 or second >= 3 * first):
                 for name in ("byline", "source_outlet", "original_title", "captions", "body", "body_links", "images", "language", "removed"):
@@ -309,15 +320,19 @@ def _contains(root: HtmlElement, el: HtmlElement) -> bool:
     return any(a is root for a in el.iterancestors()) or el is root
 
 
-def _find_title_element(page: Page, site: SiteRules) -> HtmlElement | None:
+def _find_title_element(page: Page, site: SiteRules, index: TreeIndex) -> HtmlElement | None:
     el = _select_first(page.tree, site.title)
     if el is not None:
         return el
-    texts = {h: text for h in page.tree.iter("h1", "h2") if (text := collapse(text_of(h)))}
+    names = set(meta_site_names(page))
+    texts = {h: text for h in page.tree.iter("h1", "h2")
+             if (text := _headline_parts(h)[0]) and text not in names and not _is_logo(h, page)}
     candidates = list(texts)
+    reference = page.meta.get("og:title") or page.meta.get("articletitle") or page.title_tag or ""
     if not candidates:
-        return None
-    reference = page.meta.get("og:title") or page.title_tag or ""
+        # No heading tag: the element that states the title the <head> gives (government
+        # templates put the headline in <td class="title">).
+        return _stated_headline(page, index) if reference else None
     reference_chars = set(reference)
 
     def overlap(h: HtmlElement) -> float:
@@ -333,23 +348,116 @@ def _find_title_element(page: Page, site: SiteRules) -> HtmlElement | None:
     best = max(candidates, key=lambda h: (overlaps[h], h.tag == "h1"))
     if overlaps[best] >= 0.6:
         return best
-    h1s = [h for h in candidates if h.tag == "h1"]
-    return h1s[0] if len(h1s) == 1 and not reference else None
+    # A <title> that is only the site's name states no headline: the one <h1> is it.
+    own = _own_names(page)
+    h1s = [h for h in candidates if h.tag == "h1" and texts[h] not in own]
+    if len(h1s) == 1 and (not reference or collapse(reference) in own):
+        return h1s[0]
+    return _stated_headline(page, index) if reference else None
 
 
-def _title(page: Page, title_el: HtmlElement | None) -> str | None:
+_HOME_PATHS = frozenset(("", "/", "./", "index.html", "index.htm", "index.php", "index.shtml", "index.jsp", "index.aspx",
+                         "/index.html", "/index.htm", "/index.php", "/index.shtml", "/index.jsp", "/index.aspx"))
+
+
+def _own_names(page: Page) -> list[str]:
+    """What the site calls itself: its meta tags' names and the texts (or logo alts) of the
+    links to its home page; longest first."""
+    names = set(meta_site_names(page))
+    host = urlsplit(page.url).netloc
+    for a in page.tree.iter("a"):
+        href = (a.get("href") or "").strip()
+        if len(href) > 120:
+            continue
+        parts = urlsplit(href)
+        if (parts.netloc and parts.netloc != host) or parts.query or parts.path not in _HOME_PATHS or href.startswith("#"):
+            continue
+        text = collapse(text_of(a))
+        if not text:
+            img = a.find(".//img")
+            text = collapse(img.get("alt")) if img is not None else ""
+        if 2 <= len(text) <= 30 and text not in rules.BREADCRUMB_SKIP:
+            names.add(text)
+    return sorted(names, key=len, reverse=True)
+
+
+def _is_logo(heading: HtmlElement, page: Page) -> bool:
+    """A heading that is only a link to the site's home page (<h1 class="logo"><a href="/">网站名</a>)."""
+    links = list(heading.iter("a"))
+    if len(links) != 1 or collapse(text_of(links[0])) != collapse(text_of(heading)):
+        return False
+    href = page.absolute(links[0].get("href")) or ""
+    return urlsplit(href).path in ("", "/", "/index.html", "/index.htm", "/index.php", "/index.shtml")
+
+
+def _stated_headline(page: Page, index: TreeIndex) -> HtmlElement | None:
+    """The element stating the <head>'s title, when it stands as a line of its own: never a
+    quote of the title inside a sentence ("您在“标题”的时候发生错误")."""
+    el = stated_headline(page, index)
+    if el is None:
+        return None
+    block = next((a for a in (el, *el.iterancestors()) if a.tag in BLOCK_TAGS), None)
+    if block is None or block is el:
+        return el
+    own = len(collapse(text_of(el)))
+    return el if len(collapse(text_of(block))) <= own * 1.5 + 10 else None
+
+
+_TRAILING_INFO = re.compile(r"(?:作者|来源|稿源|发布时间|发布日期|发表时间|时间|日期|点击|浏览|阅读|评论|编辑)\s*[:：]")
+
+
+def _headline_parts(el: HtmlElement) -> tuple[str, str | None]:
+    """(headline, info line) of a headline element. An info line written inside it, at its end
+    (PHPCMS v9: <h1>标题<br /><span>2024-10-06 11:56:03 来源：X 点击：</span></h1>), is not
+    headline: the trailing children that hold a field label, or a date after a <br>, with no
+    sentence in them."""
+    children = [c for c in el if isinstance(c.tag, str)]
+    for k, child in enumerate(children):
+        if child.tag == "br":
+            continue
+        rest = collapse(" ".join(t for c in children[k:] for t in (text_of(c), c.tail or "")))
+        if not rest or re.search(r"[。！？]", rest):
+            continue
+        after_br = k > 0 and children[k - 1].tag == "br" and not (children[k - 1].tail or "").strip()
+        if _TRAILING_INFO.search(rest) or (after_br and parse_datetime(rest)):
+            head = collapse(" ".join([el.text or ""] + [t for c in children[:k] for t in (text_of(c), c.tail or "")]))
+            if len(head) >= 4:
+                return head, rest
+        break  # only the trailing run of children can be the info line
+    return collapse(text_of(el)), None
+
+
+def _title(page: Page, title_el: HtmlElement | None, index: TreeIndex) -> str | None:
+    """The headline: the headline element's text, else what the <head> states (og:title,
+    twitter:title, ArticleTitle, JSON-LD), else <title> without the site's name, else the
+    page's most headline-like element. A page with any of these never lacks a title."""
     if title_el is not None:
-        return collapse(text_of(title_el))
-    for key in ("og:title", "twitter:title", "headline"):
-        if page.meta.get(key):
-            return collapse(page.meta[key])
+        text = _headline_parts(title_el)[0]
+        if text:
+            return text
+    for key in ("og:title", "twitter:title", "headline", "articletitle"):
+        if collapse(page.meta.get(key)):
+            return collapse(re.sub(r"<[^>]+>", "", page.meta[key]))
     for obj in page.jsonld:
-        if isinstance(obj.get("headline"), str):
+        if isinstance(obj.get("headline"), str) and collapse(obj["headline"]):
             return collapse(obj["headline"])
+    names = _own_names(page)
     if page.title_tag:
-        parts = [p for p in _TITLE_SPLIT.split(page.title_tag) if p]
-        return max(parts, key=len) if parts else page.title_tag
-    return None
+        title = title_without_site(page.title_tag, names)
+        parts = [p for p in _TITLE_SPLIT.split(title) if p]
+        best = max(parts, key=len) if parts else title
+        if best not in names:
+            return best
+    # No <title> (or one that is only the site's name): the longest <h1> that is not the
+    # site's name or logo, else a *title* element that article text follows, an <h2>.
+    heads = [text for h in page.tree.iter("h1") if (text := _headline_parts(h)[0])
+             and text not in names and len(text) <= 120 and not _is_logo(h, page)]
+    if heads:
+        return max(heads, key=len)
+    el = find_headline(page, index)
+    if el is not None and 0 < len(text := _headline_parts(el)[0]) <= 120 and text not in names:
+        return text
+    return page.title_tag or None
 
 
 _CRUMB_NAMES = rules.ClassWords(
@@ -388,6 +496,9 @@ def _category(tree: HtmlElement, site: SiteRules, index: TreeIndex) -> str | Non
     return " > ".join(trail) or None
 
 
+_SENTENCES = re.compile(r"[。！？]")
+
+
 def _title_and_info_elements(title_el: HtmlElement) -> list[HtmlElement]:
     out = [title_el]
     sib = title_el.getnext()
@@ -395,7 +506,9 @@ def _title_and_info_elements(title_el: HtmlElement) -> list[HtmlElement]:
         if sib is None:
             break
         text = collapse(text_of(sib))
-        if text and len(text) < 200 and rules.INFO_LINE_HINT.search(text):
+        # An info line holds fields, not sentences: a short article body that ends with
+        # "（责任编辑：X）" is no info line.
+        if text and len(text) < 200 and rules.INFO_LINE_HINT.search(text) and not _SENTENCES.search(text):
             out.append(sib)
         sib = sib.getnext()
     return out
@@ -409,13 +522,14 @@ def _info_lines(tree: HtmlElement, title_el: HtmlElement | None, site: SiteRules
         return [_spaced_text(el)]
     if title_el is None:
         return []
-    lines = [_spaced_text(e) for e in _title_and_info_elements(title_el)[1:]]
+    inside = _headline_parts(title_el)[1]  # PHPCMS writes it inside the <h1>
+    lines = ([inside] if inside else []) + [_spaced_text(e) for e in _title_and_info_elements(title_el)[1:]]
     if not lines:
         parent = title_el.getparent()
         if parent is not None:
             for sib in parent.itersiblings():
                 text = _spaced_text(sib)
-                if text and len(text) < 200 and rules.INFO_LINE_HINT.search(text):
+                if text and len(text) < 200 and rules.INFO_LINE_HINT.search(text) and not _SENTENCES.search(text):
                     lines.append(text)
                     break
     return lines

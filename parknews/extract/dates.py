@@ -207,6 +207,8 @@ class _Found:
     raw: str
     start: int
     rank: int = _PLAIN
+    machine: bool = False
+    """Read from a <time datetime> value."""
 
 
 def _offset(off: str | None, tz: str) -> str:
@@ -404,9 +406,11 @@ def _is_chrome(el: etree._Element) -> bool:
     tag = el.tag.lower() if isinstance(el.tag, str) else ""
     if tag in ("html", "body"):
         return False  # <body class="has-sidebar"> says nothing about where a date sits
-    if tag in _CHROME_TAGS:
-        return True
     words = set(_WORD_SPLIT.split(_class_words(el)))
+    if tag in _CHROME_TAGS:
+        # HTML5's <footer> of an <article> (or one named for the entry: "entry-footer") is the
+        # foot of the article itself: WordPress themes put the <time class=published> there.
+        return not (tag == "footer" and (words & _ARTICLE_WORDS or next(el.iterancestors("article"), None) is not None))
     chrome = words & _CHROME_WORDS
     if chrome and chrome <= _PART_WORDS and words & _ARTICLE_WORDS:
         return False  # "post-footer", "entry-meta bottom": the foot of the article itself
@@ -418,15 +422,52 @@ def _own_text(el: etree._Element) -> str:
     return collapse(" ".join([el.text or ""] + [child.tail or "" for child in el]))
 
 
-def _title_reference(page: Page) -> str:
-    """The headline as the page's <head> states it: og:title, else the <title> without the site
-    name ("标题_栏目_网站" gives "标题")."""
+#: Meta tags naming the site itself (government portals' SiteName, Open Graph, web apps).
+SITE_NAME_META = ("og:site_name", "sitename", "application-name", "apple-mobile-web-app-title")
+
+
+def meta_site_names(page: Page) -> list[str]:
+    """The names the page's meta tags give the site, longest first."""
+    names = {collapse(page.meta.get(key) or "") for key in SITE_NAME_META}
+    return sorted((n for n in names if len(n) >= 2), key=len, reverse=True)
+
+
+def title_without_site(title: str, names: Sequence[str]) -> str:
+    """<title> without a site name the page states elsewhere, at either end and set off by a
+    space or a separator ("标题 宁溪经济开发区管理委员会", "宁溪网 - 标题"); the title itself
+    when nothing would be left."""
+    for name in names:
+        if title.endswith(name):
+            cut = title[: -len(name)]
+            rest = cut.rstrip(_TITLE_GAP)
+        elif title.startswith(name):
+            cut = title[len(name) :]
+            rest = cut.lstrip(_TITLE_GAP)
+        else:
+            continue
+        # Set off from the rest, never glued to it ("西山工业园管理委员会" is a name of its own).
+        if len(rest) >= 2 and rest != cut:
+            return rest
+    return title
+
+
+_TITLE_GAP = " -_|–—:：·"
+
+
+def title_reference(page: Page) -> str:
+    """The headline as the page's <head> states it: og:title, else the government portals'
+    ArticleTitle, else the <title> without the site name ("标题_栏目_网站" and "标题 网站名"
+    give "标题", the longest part with Chinese text)."""
     ref = collapse(page.meta.get("og:title") or page.meta.get("articletitle") or "")
     if not ref and page.title_tag:
-        parts = [p for p in _TITLE_SPLIT.split(page.title_tag) if p]
+        title = title_without_site(page.title_tag, meta_site_names(page))
+        parts = [p for p in _TITLE_SPLIT.split(title) if p]
         cjk_parts = [p for p in parts if _CJK.search(p)]
         ref = max(cjk_parts or parts, key=len) if parts else ""
     return re.sub(r"<[^>]+>", "", ref)  # some CMSes put markup in the meta value
+
+
+_title_reference = title_reference
 
 
 def _matches_title(text: str, ref: str) -> bool:
@@ -445,6 +486,17 @@ def find_headline(page: Page, index: TreeIndex | None = None) -> etree._Element 
     index = index or TreeIndex(page.tree)
     i = _anchor(index, _title_reference(page))
     return index.elements[i] if i is not None else None
+
+
+def stated_headline(page: Page, index: TreeIndex) -> etree._Element | None:
+    """The element whose text states the title the <head> gives (title_reference), or None:
+    the headline of pages with no heading tag (<td class="title"> in government templates)."""
+    reference = title_reference(page)
+    i = _anchor(index, reference) if reference else None
+    if i is None:
+        return None
+    el = index.elements[i]
+    return el if _matches_title(collapse(text_of(el)), reference) else None
 
 
 def _anchor(index: TreeIndex, reference: str = "") -> int | None:
@@ -652,7 +704,7 @@ def _tree_candidates(page: Page, tz: str, index: TreeIndex) -> list[tuple[tuple[
         if tag == "time" and el.get("datetime"):
             parsed = _parse_machine_value(el.get("datetime") or "", tz)
             if parsed:
-                found.append(_Found(parsed[0], parsed[1], 0, _PLAIN))
+                found.append(_Found(parsed[0], parsed[1], 0, _PLAIN, machine=True))
         if not found:
             if not has_year or index.chars[i] > _MAX_TEXT * 3:
                 continue  # no year (no date), or a container: its info line is scanned as a smaller element
@@ -773,18 +825,34 @@ def _from_labels(page: Page, meta_lines: Sequence[str], tz: str, ctx: dict) -> t
     """The caller's info lines, then the page's short texts; update times only when nothing else."""
     found = _best_of_lines(meta_lines, tz, update=False)
     if found:
-        return found
+        return _with_clock(found, page, tz, ctx)
     candidates = ctx["tree"] = _tree_candidates(page, tz, ctx["index"] or TreeIndex(page.tree))
     for tier in (_TIER_PUBLISH, _TIER_UPDATE):
         if tier == _TIER_UPDATE:
             found = _best_of_lines(meta_lines, tz, update=True)
             if found:
-                return found
+                return _with_clock(found, page, tz, ctx)
         ranked = [c for c in candidates if c[0][0] == tier]
         if ranked:
             best = min(ranked, key=lambda c: c[0])[1]
-            return best.iso, best.raw
+            return _with_clock((best.iso, best.raw), page, tz, ctx)
     return None
+
+
+def _with_clock(found: tuple[str, str], page: Page, tz: str, ctx: dict) -> tuple[str, str]:
+    """A date without a clock time, made precise by a <time datetime> of the same day (outside
+    the chrome and lists of other stories): "发布于 2024年10月25日" shown, the time in the tag."""
+    if "T" in found[0]:
+        return found
+    if "tree" not in ctx:
+        if next(page.tree.iter("time"), None) is None:
+            return found
+        ctx["tree"] = _tree_candidates(page, tz, ctx["index"] or TreeIndex(page.tree))
+    same_day = [c for c in ctx["tree"] if c[1].machine and "T" in c[1].iso and c[1].iso[:10] == found[0]]
+    if not same_day:
+        return found
+    best = min(same_day, key=lambda c: c[0])[1]
+    return best.iso, best.raw
 
 
 def _from_above(page: Page, meta_lines: Sequence[str], tz: str, ctx: dict) -> tuple[str, str] | None:
