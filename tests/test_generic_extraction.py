@@ -259,3 +259,17 @@ def test_a_title_is_never_missing(site) -> None:
     # A site name glued to more words is never cut off them ("管理委员会" is no title).
     glued = source.replace("<title></title>", "<title>西山工业园管理委员会</title>")
     assert extract_article(glued, url).title in ("西山工业园管理委员会", a.title)
+
+
+def test_blog_entry_with_no_title_tag_takes_the_post_heading_not_the_blog_masthead() -> None:
+    # .Text/cnblogs-style entry: no <title>; the <h1> is the blog's name linking to the blog's
+    # home above this page, the post's title is an <h2>; "posted on <date> <name>" foot line.
+    body = (FIXTURES / "blog_masthead_no_title.html").read_bytes()
+    a = extract_article(body, "http://blog.kfq.example/blog/zhouqing/archive/2009/04/16/1187.aspx")
+    assert a.title == "一家汽配企业落户的前前后后"
+    assert a.published_at == "2009-04-16T21:37:00+08:00"
+    assert a.byline.reporters == ["周青"]
+    lines = a.body.splitlines()
+    assert len(lines) == 3 and lines[-1].endswith("园区要比企业更早把这本账算清楚。")
+    for leak in ("posted on", "阅读(312)", "老刘", "产业链的账这句话"):
+        assert leak not in a.body, leak

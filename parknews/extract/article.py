@@ -356,21 +356,21 @@ def _find_title_element(page: Page, site: SiteRules, index: TreeIndex) -> HtmlEl
     return _stated_headline(page, index) if reference else None
 
 
-_HOME_PATHS = frozenset(("", "/", "./", "index.html", "index.htm", "index.php", "index.shtml", "index.jsp", "index.aspx",
-                         "/index.html", "/index.htm", "/index.php", "/index.shtml", "/index.jsp", "/index.aspx"))
+_HOME_PATHS = frozenset(("", "/", "/index.html", "/index.htm", "/index.php", "/index.shtml", "/index.jsp", "/index.aspx",
+                         "/default.aspx", "/default.html"))
 
 
 def _own_names(page: Page) -> list[str]:
     """What the site calls itself: its meta tags' names and the texts (or logo alts) of the
     links to its home page; longest first."""
     names = set(meta_site_names(page))
-    host = urlsplit(page.url).netloc
     for a in page.tree.iter("a"):
         href = (a.get("href") or "").strip()
-        if len(href) > 120:
+        # Cheap tests first: a home link's path is short ("/", "/index.html", "http://host/").
+        if not href or len(href) > 120 or href.startswith("#") or "?" in href:
             continue
         parts = urlsplit(href)
-        if (parts.netloc and parts.netloc != host) or parts.query or parts.path not in _HOME_PATHS or href.startswith("#"):
+        if parts.path not in _HOME_PATHS or not (parts.path or parts.netloc) or not _is_home_link(href, page):
             continue
         text = collapse(text_of(a))
         if not text:
@@ -382,12 +382,25 @@ def _own_names(page: Page) -> list[str]:
 
 
 def _is_logo(heading: HtmlElement, page: Page) -> bool:
-    """A heading that is only a link to the site's home page (<h1 class="logo"><a href="/">网站名</a>)."""
+    """A heading that is only a link to the site's home page, or to a home above this page
+    (<h1 class="logo"><a href="/">网站名</a></h1>, a blog's name linking to the blog)."""
     links = list(heading.iter("a"))
     if len(links) != 1 or collapse(text_of(links[0])) != collapse(text_of(heading)):
         return False
-    href = page.absolute(links[0].get("href")) or ""
-    return urlsplit(href).path in ("", "/", "/index.html", "/index.htm", "/index.php", "/index.shtml")
+    return _is_home_link(links[0].get("href"), page)
+
+
+def _is_home_link(href: str | None, page: Page) -> bool:
+    href = (href or "").strip()
+    if not href or href.startswith("#") or len(href) > 200:
+        return False
+    target, here = urlsplit(page.absolute(href) or ""), urlsplit(page.url)
+    if target.netloc != here.netloc or target.query:
+        return False
+    if target.path in _HOME_PATHS:
+        return True
+    # A section or blog home above this page: /lijianzhong/ for /lijianzhong/archive/41810.aspx.
+    return target.path.endswith("/") and here.path.startswith(target.path) and here.path != target.path
 
 
 def _stated_headline(page: Page, index: TreeIndex) -> HtmlElement | None:
@@ -450,10 +463,11 @@ def _title(page: Page, title_el: HtmlElement | None, index: TreeIndex) -> str | 
             return best
     # No <title> (or one that is only the site's name): the longest <h1> that is not the
     # site's name or logo, else a *title* element that article text follows, an <h2>.
-    heads = [text for h in page.tree.iter("h1") if (text := _headline_parts(h)[0])
-             and text not in names and len(text) <= 120 and not _is_logo(h, page)]
-    if heads:
-        return max(heads, key=len)
+    for tag in ("h1", "h2"):
+        heads = [text for h in page.tree.iter(tag) if (text := _headline_parts(h)[0])
+                 and text not in names and len(text) <= 120 and not _is_logo(h, page)]
+        if heads:
+            return max(heads, key=len)
     el = find_headline(page, index)
     if el is not None and 0 < len(text := _headline_parts(el)[0]) <= 120 and text not in names:
         return text
@@ -851,6 +865,10 @@ def _mostly_links(b: Block) -> bool:
     return ratio >= 0.8 or (ratio >= 0.5 and not re.search(r"[。！？!?]|\.\s|\.$", b.text))
 
 
+# A blog entry's footer: "posted on 2009-04-16 21:37 周青 阅读(312) 评论(4) 编辑".
+_POSTED_LINE = re.compile(r"(?i)^\s*posted\s+(?:on|@)\s+\d{4}-\d{1,2}-\d{1,2}")
+
+
 def _apply_line_rules(blocks: list[Block], removed: list[Removal]) -> list[Block]:
     kept: list[Block] = []
     total = sum(len(b.text) for b in blocks)
@@ -864,6 +882,8 @@ def _apply_line_rules(blocks: list[Block], removed: list[Removal]) -> list[Block
                 removed.append(Removal(rule="density.links", text=b.text[:200]))
             elif _only_a_date(b.text) and not _is_signature_date(b.text, kept):
                 removed.append(Removal(rule="field.date_line", text=b.text[:200]))
+            elif len(b.text) <= 120 and _POSTED_LINE.match(b.text) and not _SENTENCES.search(b.text):
+                removed.append(Removal(rule="field.posted_line", text=b.text[:200]))
             else:
                 kept.append(b)
             continue

@@ -107,15 +107,18 @@ _POSTED: tuple[re.Pattern[str], ...] = (
     re.compile(rf"由\s*(?P<name>{_HANDLE}?)\s*(?:张贴|发表|发布|上传)(?:于|在)?\s*[@＠]?\s*(?=\d{{4}}\s*[-/.年])"),
     # 发布时间 2005/03/15 22:36:13 by duscha; Posted by X at 10:56 am
     re.compile(rf"(?:^|(?<=\s))(?:[Pp]osted\s+)?[Bb]y\s+(?P<name>{_HANDLE})(?=$|[\s〓|,，])"),
+    # posted on 2009-04-16 21:37 周青 阅读(312) 评论(4) (.Text and cnblogs entry footers)
+    re.compile(rf"(?:^|(?<=\s))[Pp]osted\s+(?:on|@)\s+\d{{4}}-\d{{1,2}}-\d{{1,2}}\s+\d{{1,2}}:\d{{2}}(?::\d{{2}})?\s+"
+               rf"(?P<name>{_HANDLE})(?=$|[\s(（|,，])"),
     # 张贴者：X, 发帖人：X, 博主：X, 楼主：X
     re.compile(rf"(?:张贴者|发帖人|发贴人|博主|楼主)\s*[:：]\s*(?P<name>{_HANDLE})"),
 )
 
 _POSTED_WORDS = ("发表", "发布于", "发帖", "张贴", "博主", "楼主")
-_POSTED_HINT = re.compile("|".join([*_POSTED_WORDS, r"[Bb]y\s"]))
+_POSTED_HINT = re.compile("|".join([*_POSTED_WORDS, r"[Bb]y\s", r"[Pp]osted\s+(?:on|@)"]))
 # The same hint in one text piece ("by" may end a piece: "<b>By</b> <a>X</a>").
 _POSTED_PIECE: tuple[re.Pattern[str] | str, ...] = (
-    *_POSTED_WORDS, re.compile(r"by(?:\s|\0|$)"), re.compile(r"By(?:\s|\0|$)"),
+    *_POSTED_WORDS, re.compile(r"by(?:\s|\0|$)"), re.compile(r"By(?:\s|\0|$)"), re.compile(r"[Pp]osted\s+(?:on|@)"),
 )
 
 # An info line of the "日期 [ 作者 ] 来源：[ 报名 ]" kind (portal templates): the bracketed

@@ -156,6 +156,7 @@ _NOT_PUBLISH_AFTER = re.compile(r"\s*(?:前|之前|以前|止|为止|截止|起|
 # After a date: "14:32更新", "10:00 修改".
 _UPDATE_AFTER = re.compile(r"\s*(?:更新|修改|修订)")
 # Between a label and its date: "发布时间：", "发布时间:【", "日期 ".
+_POSTED_ON = re.compile(r"(?i)(?:^|\s)(?:posted|published)(?:\s+on)?$")
 _LABEL_GAP = re.compile(r"[\s:：\[【(（@＠]*$")
 _LABEL_RUN = re.compile(r"[\u4e00-\u9fff]+$")
 
@@ -332,7 +333,8 @@ def _label_rank(before: str) -> int | None:
     if len(run) == 1 and len(words) >= 2 and _LABEL_RUN.search(words[-2][-1:]):
         run = words[-2][-1] + run  # "日  期：" in government tables
     if not run:
-        return _PLAIN
+        # Blog footers in English: "posted on 2009-04-16 21:37", "Published: 2009-04-16".
+        return _PUBLISH if _POSTED_ON.search(head) else _PLAIN
     if any(label in run for label in _NOT_PUBLISH_LABELS):
         return None
     if run.endswith(_UPDATE_LABELS):
