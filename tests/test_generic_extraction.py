@@ -273,3 +273,14 @@ def test_blog_entry_with_no_title_tag_takes_the_post_heading_not_the_blog_masthe
     assert len(lines) == 3 and lines[-1].endswith("园区要比企业更早把这本账算清楚。")
     for leak in ("posted on", "阅读(312)", "老刘", "产业链的账这句话"):
         assert leak not in a.body, leak
+
+
+def test_a_plain_author_line_below_summary_and_note_is_the_writer_and_a_template_slot_no_source(site) -> None:
+    a = _record(site, "author_line_below_summary.html")  # 作者：X after a summary box, a picture, an editor's note
+    assert a.title == "高新区出台人才新政十条"
+    assert a.byline.reporters == ["王立新"]
+    assert a.source_outlet is None  # 来源：size="20" is an unfilled template slot, not an outlet
+    assert a.published_at == "2023-11-02T08:15:00+08:00"
+    lines = a.body.splitlines()
+    assert lines[-1].endswith("申报指南将在官方网站另行公布。")
+    assert "作者" not in a.body and "size=" not in a.body and "分享到" not in a.body

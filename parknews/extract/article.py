@@ -211,6 +211,10 @@ def _is_meta_block(el: HtmlElement) -> bool:
 TINY_BODY = 200
 
 
+#: A template's unfilled slot shown as text: 来源：size="20".
+_MARKUP_VALUE = re.compile(r"^[\w-]+\s*=\s*[\"']")
+
+
 def _fill_body(
     article: Article,
     page: Page,
@@ -246,7 +250,8 @@ def _fill_body(
         article.byline = merge_bylines(article.byline, page_byline)
     article.byline = _without_site_names(article.byline, _site_names(page, article.title))
     article.source_outlet = next(
-        (s for s in (source, field_source, info_source, dateline_outlet, page_source) if s and s not in rules.NO_SOURCE),
+        (s for s in (source, field_source, info_source, dateline_outlet, page_source)
+         if s and s not in rules.NO_SOURCE and not _MARKUP_VALUE.match(s)),
         None,
     )
     article.original_title = original_title
