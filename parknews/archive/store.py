@@ -17,7 +17,7 @@ import os
 import sqlite3
 import zlib
 from collections.abc import Callable, Iterator
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -305,10 +305,17 @@ def _m7_clusters(db: sqlite_utils.Database) -> None:
     migrate(db)
 
 
+def _m8_fleet_messages(db: sqlite_utils.Database) -> None:
+    """``fleet_messages``: the ids of the fleet messages a writer has stored, written in the same
+    transaction as what they carried, so a message delivered twice (the writer killed between its
+    commit and its acknowledgement) is stored once."""
+    db.execute("CREATE TABLE IF NOT EXISTS fleet_messages (id TEXT PRIMARY KEY, run_id INTEGER, stored_at TEXT)")
+
+
 #: Numbered migrations. Append, never edit a released one.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _m1_initial, _m2_incremental, _m3_fulltext, _m4_frontier, _m5_site_profiles, _m6_fts_in_batches,
-    _m7_clusters,
+    _m7_clusters, _m8_fleet_messages,
 ]
 
 
@@ -632,6 +639,34 @@ def frontier_pending(db: sqlite_utils.Database | sqlite3.Connection, site: str) 
     rows = conn.execute("SELECT url, kind, stale_run, full, attempts FROM frontier WHERE site = ? "
                         "ORDER BY rowid", [site]).fetchall()
     return [{"url": u, "kind": k, "stale_run": st, "full": bool(f), "attempts": a} for u, k, st, f, a in rows]
+
+
+def known_article_urls(conn: sqlite3.Connection, site: str) -> list[str]:
+    """Article URLs a site already has: archived, or fetched with a final answer (4xx, empty)."""
+    rows = conn.execute(
+        "SELECT url FROM articles WHERE site = ? UNION "
+        "SELECT url FROM pages WHERE site = ? AND kind = 'article' AND status < 500", [site, site]).fetchall()
+    return [url for (url,) in rows]
+
+
+def recheck_targets(conn: sqlite3.Connection, site: str, days: float) -> list[dict[str, Any]]:
+    """The site's live articles published (or first seen) in the last ``days`` days, each with the
+    page URL it was fetched from and the validators (ETag, Last-Modified) for a conditional request."""
+    since = (datetime.now(timezone.utc) - timedelta(days=days or 0)).date().isoformat()
+    rows = conn.execute(
+        "SELECT a.url, p.url, p.headers FROM articles a LEFT JOIN pages p ON p.final_url = a.url OR p.url = a.url "
+        "WHERE a.site = ? AND a.deleted_at IS NULL AND coalesce(a.published_at, a.first_seen_at) >= ? "
+        "GROUP BY a.url ORDER BY a.url", [site, since]).fetchall()
+    out = []
+    for article_url, page_url, headers_json in rows:
+        headers = json.loads(headers_json or "{}")
+        conditional = {}
+        if headers.get("etag"):
+            conditional["If-None-Match"] = headers["etag"]
+        if headers.get("last-modified"):
+            conditional["If-Modified-Since"] = headers["last-modified"]
+        out.append({"url": page_url or article_url, "headers": conditional})
+    return out
 
 
 def save_failure(

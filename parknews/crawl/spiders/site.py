@@ -13,11 +13,10 @@ re-fetches recent articles with conditional requests.
 
 from __future__ import annotations
 
-import json
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import urldefrag, urlsplit
@@ -41,7 +40,7 @@ from twisted.python.failure import Failure
 from twisted.web.client import ResponseNeverReceived
 from w3lib.url import canonicalize_url
 
-from parknews.archive.store import default_db_path
+from parknews.archive.store import default_db_path, frontier_pending, known_article_urls, recheck_targets
 from parknews.items import FetchFailure, RawPage
 from parknews.sites.profiles import SiteProfile, load_profile
 
@@ -114,50 +113,34 @@ class SiteSpider(scrapy.Spider):
 
     # --- state from the archive ----------------------------------------------------
 
-    def _archive_rows(self, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    def _archive_read(self, read: Any, default: Any) -> Any:
+        """``read(conn)`` on a read-only connection to the archive, or ``default`` without one."""
         if not self.db_path.exists():
-            return []
+            return default
         conn = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True, timeout=30)
         try:
-            return conn.execute(sql, params).fetchall()
+            return read(conn)
         except sqlite3.OperationalError:
-            return []  # an archive from before these tables: nothing known yet
+            return default  # an archive from before these tables: nothing known yet
         finally:
             conn.close()
 
     def _load_known(self) -> None:
         """Article URLs this site already has: archived, or fetched with a final answer (4xx, empty)."""
-        rows = self._archive_rows(
-            "SELECT url FROM articles WHERE site = ? UNION "
-            "SELECT url FROM pages WHERE site = ? AND kind = 'article' AND status < 500",
-            [self.profile.name, self.profile.name],
-        )
-        self.known = {canonicalize_url(url) for (url,) in rows}
+        site = self.profile.name
+        self.known = {canonicalize_url(url) for url in self._archive_read(lambda c: known_article_urls(c, site), [])}
         # What earlier runs decided to fetch and never got to (a crash, a kill, a full disk).
-        self.pending = [
-            {"url": url, "kind": kind, "stale_run": stale_run, "full": bool(full)}
-            for url, kind, stale_run, full in self._archive_rows(
-                "SELECT url, kind, stale_run, full FROM frontier WHERE site = ? ORDER BY rowid", [self.profile.name])
-        ]
+        self.pending = self._archive_read(lambda c: frontier_pending(c, site), [])
+
+    def _recheck_targets(self) -> list[dict[str, Any]]:
+        days = self.recheck_days or 0
+        return self._archive_read(lambda c: recheck_targets(c, self.profile.name, days), [])
 
     def _recheck_requests(self) -> Iterator[Request]:
-        since = (datetime.now(timezone.utc) - timedelta(days=self.recheck_days or 0)).date().isoformat()
-        rows = self._archive_rows(
-            "SELECT a.url, p.url, p.headers FROM articles a LEFT JOIN pages p ON p.final_url = a.url OR p.url = a.url "
-            "WHERE a.site = ? AND a.deleted_at IS NULL AND coalesce(a.published_at, a.first_seen_at) >= ? "
-            "GROUP BY a.url ORDER BY a.url",
-            [self.profile.name, since],
-        )
-        for article_url, page_url, headers_json in rows:
-            headers = json.loads(headers_json or "{}")
-            conditional = {}
-            if headers.get("etag"):
-                conditional["If-None-Match"] = headers["etag"]
-            if headers.get("last-modified"):
-                conditional["If-Modified-Since"] = headers["last-modified"]
-            url = self._rehost(page_url or article_url)
+        for target in self._recheck_targets():
             yield Request(
-                url, callback=self.parse_article, errback=self.on_error, headers=conditional, dont_filter=True,
+                self._rehost(target["url"]), callback=self.parse_article, errback=self.on_error,
+                headers=target["headers"], dont_filter=True,
                 meta={"kind": "article", "recheck": True, "handle_httpstatus_list": [304, 404, 410]},
             )
 
@@ -172,6 +155,11 @@ class SiteSpider(scrapy.Spider):
     # --- crawling ------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[Any]:
+        for request in self.seed_requests():
+            yield request
+
+    def seed_requests(self) -> Iterator[Request]:
+        """The run's first requests: rechecks, start URLs, what the frontier holds, feeds."""
         self._load_known()
         self.crawler.stats.set_value("parknews/known_articles", len(self.known))
         self.crawler.stats.set_value("parknews/frontier_resumed", len(self.pending))
@@ -206,12 +194,17 @@ class SiteSpider(scrapy.Spider):
     def _article_request(self, url: str, force: bool = False) -> Request | None:
         key = canonicalize_url(url)
         if not force and (key in self.known or key in self.requested):
-            if key in self.known and key not in self.skipped:
-                self.skipped.add(key)
-                self.crawler.stats.set_value("parknews/known_skipped", len(self.skipped))
+            if key in self.known:
+                self._skipped(key)
             return None
         self.requested.add(key)
         return Request(url, callback=self.parse_article, errback=self.on_error, meta={"kind": "article"}, priority=1)
+
+    def _skipped(self, key: str) -> None:
+        """An archived article the run did not fetch again (counted once)."""
+        if key not in self.skipped:
+            self.skipped.add(key)
+            self.crawler.stats.set_value("parknews/known_skipped", len(self.skipped))
 
     def parse_listing(self, response: Response) -> Iterator[Any]:
         """The listing page goes to the store with the requests it leads to (the frontier
