@@ -62,7 +62,7 @@ def test_one_run_in_full_lists_its_failed_urls(archive: Path) -> None:
     failed = lines[lines.index("failed URLs (3):") + 1:]
     assert [line.split()[0].rsplit("/", 1)[1] for line in failed] == ["99000.html", "99404.html", "99500.html"]
     assert "[article fetch] HTTP 404" in failed[1] and "[article fetch] HTTP 500" in failed[2]
-    assert "empty: article block holds no text after cleaning" in failed[0]
+    assert "empty: no article text found" in failed[0]
     assert "warnings: none" in text
     detail = json.loads(_ok("runs", "--db", str(archive), "--run", "1", "--json").stdout)
     assert [f["stage"] for f in detail["failed"]] == ["extract", "fetch", "fetch"]
