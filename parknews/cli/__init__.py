@@ -199,8 +199,10 @@ def main() -> None:
 # Commands kept in their own modules.
 from parknews.cli import archive as cli_archive  # noqa: E402
 from parknews.cli import crawl as cli_crawl  # noqa: E402
+from parknews.cli import fleet as cli_fleet  # noqa: E402
 from parknews.cli import research as cli_research  # noqa: E402
 
 cli_crawl.register(cli)
 cli_archive.register(cli)
 cli_research.register(cli)
+cli_fleet.register(cli)
