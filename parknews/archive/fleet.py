@@ -371,10 +371,15 @@ class FleetWriter:
             signal.signal(sig, stop)
         self.open()
         try:
+            had_work = False
             while not self.stopping:
                 self.step(block=1.0)
-                if until_done and fleet_status(self.client, self.keys, 0)["done"]:
-                    break
+                if until_done:
+                    # Done once the fleet had work since this writer started and has none left.
+                    done = fleet_status(self.client, self.keys, 0)["done"]
+                    had_work = had_work or not done or self.stored_messages > 0
+                    if done and had_work:
+                        break
         finally:
             self.close()
 

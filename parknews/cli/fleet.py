@@ -53,7 +53,7 @@ def fleet() -> None:
 @fleet.command("writer")
 @_redis_option
 @click.option("--db", help=DB_HELP)
-@click.option("--until-done", is_flag=True, help="Exit once every enqueued run has finished (batch jobs, tests).")
+@click.option("--until-done", is_flag=True, help="Exit once the fleet has had work and every enqueued run has finished (batch jobs, tests).")
 @_prefix_option
 def writer(redis_url: str | None, db: str | None, until_done: bool, prefix: str) -> None:
     """The only process that writes the archive: stores what workers fetched, starts and ends runs.
@@ -81,7 +81,7 @@ def writer(redis_url: str | None, db: str | None, until_done: bool, prefix: str)
 @click.option("--concurrency", type=click.IntRange(min=1, max=512), default=8, show_default=True,
               help="Requests this worker has in flight at most (each site's own limit holds fleet-wide).")
 @click.option("--id", "worker_id", help="Name shown by `fleet status` (default: HOST-PID).")
-@click.option("--until-done", is_flag=True, help="Exit once every enqueued run has finished (batch jobs, tests).")
+@click.option("--until-done", is_flag=True, help="Exit once the fleet has had work and every enqueued run has finished (batch jobs, tests).")
 @click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE",
               help="Override a Scrapy setting of this worker, e.g. -s DOWNLOAD_TIMEOUT=60. Repeatable.")
 @click.option("-v", "--verbose", is_flag=True, help="Log every request (Scrapy INFO level).")
@@ -137,11 +137,12 @@ def _discover(url: str, overrides: dict[str, Any]) -> dict[str, Any]:
         spider = _sample_once(url, {"LOG_LEVEL": "WARNING", **overrides}, Path(scratch) / "unused.db")
     if spider.home_error:
         raise click.ClickException(f"cannot discover {url}: {spider.home_error}")
+    name = site_name(url)
     try:
-        inference = infer_profile(url, spider.samples, name=site_name(url))
+        inference = infer_profile(url, spider.samples, name=name)
     except DiscoveryError as exc:
         raise click.ClickException(f"cannot discover {url}: {exc}") from None
-    return {"site": inference.profile.name, "profile_text": profile_toml(inference),
+    return {"site": name, "profile_text": profile_toml(inference),
             "profile_origin": f"<profile discovered for {url}>", "discovered": {"url": url, "report": inference.report}}
 
 

@@ -234,6 +234,10 @@ class RunQueues(Base):
         self._turn = 0
         self._runs: list[int] = []
         self._runs_at = 0.0
+        # Alive before listed: the writer must never take a starting worker for a dead one.
+        server.set(self.keys.worker(self.worker), json.dumps({
+            "worker": self.worker, "host": socket.gethostname(), "pid": os.getpid(), "since": int(time.time()),
+            "fetching": [], "in_flight": 0, "answers": 0}), ex=WORKER_TTL_SECONDS)
         server.sadd(self.keys.workers, self.worker)
 
     def active_runs(self) -> list[int]:
@@ -346,8 +350,15 @@ class FleetScheduler(Scheduler):
         return request
 
     def open(self, spider: Any) -> None:
-        self.flush_on_start = False  # never: other workers share these queues
-        super().open(spider)
+        # scrapy-redis' open without its flush-on-start (other workers share these queues).
+        from scrapy.utils.misc import load_object
+
+        self.spider = spider
+        self.queue = load_object(self.queue_cls)(server=self.server, spider=spider,
+                                                 key=self.queue_key % {"spider": spider.name},
+                                                 serializer=self.serializer)
+        if not self.df:
+            self.df = load_object(self.dupefilter_cls).from_spider(spider)
         spider.fleet_scheduler = self
 
     def close(self, reason: str) -> None:
@@ -460,7 +471,10 @@ class FleetOutboxPipeline:
 
 def worker_settings(redis_url: str, concurrency: int, prefix: str = "parknews") -> dict[str, Any]:
     """What a worker changes in the project's settings."""
+    from parknews.crawl import settings as project
+
     return {
+        "DOWNLOADER_MIDDLEWARES": {**project.DOWNLOADER_MIDDLEWARES, "parknews.crawl.fleet.FleetGate": 950},
         "REDIS_URL": redis_url,
         "PARKNEWS_FLEET_PREFIX": prefix,
         "SCHEDULER": "parknews.crawl.fleet.FleetScheduler",
@@ -491,6 +505,10 @@ class Heartbeat:
         self.started = time.time()
         self.loop = task.LoopingCall(self.beat)
         self.quiet_since: float | None = None
+        self.had_work = False
+        from parknews.archive.store import now_iso
+
+        self.started_iso = now_iso()
 
     def start(self) -> None:
         self.loop.start(min(1.0, HEARTBEAT_SECONDS), now=True)
@@ -512,11 +530,18 @@ class Heartbeat:
             if slot is not None and getattr(slot, "nextcall", None) is not None and len(slot.scheduler) > 0:
                 slot.nextcall.schedule()
             if self.until_done:
-                done = fleet_status(spider.redis, spider.keys, 0)["done"] and not active
-                self.quiet_since = (self.quiet_since or time.monotonic()) if done else None
+                # Done once the fleet had work since this worker started and has none left.
+                status = fleet_status(spider.redis, spider.keys, 5)
+                done = status["done"] and not active
+                # (or work came and went between two beats: a run finished since this worker started)
+                self.had_work = self.had_work or not done or any(
+                    (r["finished_at"] or "") >= self.started_iso for r in status["runs"])
+                self.quiet_since = (self.quiet_since or time.monotonic()) if done and self.had_work else None
                 if self.quiet_since and time.monotonic() - self.quiet_since > 2 * HEARTBEAT_SECONDS:
                     self.loop.stop()
-                    self.crawler.engine.close_spider_async(reason="fleet done")
+                    from scrapy.utils.defer import deferred_from_coro
+
+                    deferred_from_coro(self.crawler.engine.close_spider_async(reason="fleet done"))
         except Exception as exc:  # a Redis hiccup must not kill the worker; the next beat retries
             logger.warning("fleet heartbeat: %s", exc)
 
