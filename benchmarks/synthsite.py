@@ -485,10 +485,12 @@ class SiteServer:
         self.counts: Counter[str] = Counter()
         self.first_at: float | None = None
         self.last_at: float | None = None
+        self.starts: list[tuple[float, str]] = []  # (time.time(), path) of every request (the fleet benchmark)
         self._loop = asyncio.new_event_loop()
         self._server: asyncio.AbstractServer | None = None
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
+        self.latency = 0.0  # seconds each answer waits before it is sent (a remote site's round trip)
 
     @property
     def url(self) -> str:
@@ -497,6 +499,7 @@ class SiteServer:
     def reset_counts(self) -> None:
         self.counts = Counter()
         self.first_at = self.last_at = None
+        self.starts = []
 
     @property
     def requests(self) -> int:
@@ -542,6 +545,7 @@ class SiteServer:
                     return
                 method, target, version = parts
                 path = target.decode("latin-1").split("?", 1)[0].split("#", 1)[0]
+                self.starts.append((time.time(), path))
                 now = time.monotonic()
                 if self.first_at is None:
                     self.first_at = now
@@ -556,6 +560,8 @@ class SiteServer:
                 reason = {200: "OK", 404: "Not Found"}.get(status, "Internal Server Error")
                 headers = (f"HTTP/1.1 {status} {reason}\r\nServer: synthsite\r\nContent-Type: {ctype}\r\n"
                            f"Content-Length: {len(body)}\r\n" + ("" if keep else "Connection: close\r\n") + "\r\n")
+                if self.latency:
+                    await asyncio.sleep(self.latency)
                 writer.write(headers.encode("latin-1") + (b"" if method == b"HEAD" else body))
                 await writer.drain()
                 if not keep:

@@ -315,7 +315,8 @@ def test_fleet_crawl_of_a_bare_home_url_discovers_the_site_and_keeps_its_profile
     expected = tomllib.loads((FIXTURES / "cmssites" / "dedecms" / "expected.toml").read_text("utf-8"))
     fleet.writer()
     fleet.worker("w1")
-    fleet.crawl(sites.dedecms.url + "/", *FLEET_FAST)
+    done = fleet.crawl(sites.dedecms.url + "/", *FLEET_FAST, "--wait")  # returns when the run has finished
+    assert re.search(r"run \d+ \(127\.0\.0\.4-\d+\): finished; \d+ pages stored", done.stdout), done.stdout
     fleet.wait()
     with sqlite3.connect(fleet.db) as c:
         urls = {u for (u,) in c.execute("SELECT url FROM articles")}

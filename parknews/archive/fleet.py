@@ -222,6 +222,23 @@ return 0
 """
 
 
+# A request of a host with concurrency 1 is answered: the next may start one delay from now, so
+# that the site sees the delay between requests even when a worker sent the last one late.
+# KEYS: next-start key, in-flight zset; ARGV: token, delay ms, concurrency.
+GATE_DONE = """
+redis.call('zrem', KEYS[2], ARGV[1])
+if tonumber(ARGV[3]) == 1 then
+  local t = redis.call('time')
+  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  local nxt = tonumber(redis.call('get', KEYS[1]) or '0')
+  if now + tonumber(ARGV[2]) > nxt then
+    redis.call('set', KEYS[1], now + tonumber(ARGV[2]), 'PX', tonumber(ARGV[2]) + 60000)
+  end
+end
+return 1
+"""
+
+
 def encode_member(entry_id: str, payload: dict[str, Any]) -> bytes:
     return entry_id.encode() + SEP + pickle.dumps(payload, protocol=5)
 
@@ -263,6 +280,7 @@ def fleet_status(client: Any, keys: Keys, finished_limit: int = 20) -> dict[str,
             "taken": int(h.get("taken", 0)), "waiting_for_writer": int(h.get("waiting", 0)),
             "answered": int(h.get("answered", 0)), "stored": int(h.get("stored", 0)),
             "requeued": int(h.get("requeued", 0)),
+            "problems": json.loads(h.get("problems") or "[]"), "notes": json.loads(h.get("notes") or "[]"),
         })
     workers = []
     for wid in sorted(w.decode() for w in client.smembers(keys.workers)):
@@ -470,9 +488,12 @@ class FleetWriter:
             self.log(f"run {rid} ({run.site}): could not record its end: {archive_fault(exc, self.db_path)}")
             self.runs[rid] = run
             return
+        problems, notes = self._verdict(run)
         sections = list(self.client.scan_iter(match=f"{k.prefix}:seen:{rid}:*", count=500))
         pipe = self.client.pipeline(transaction=True)
-        pipe.hset(k.run(rid), mapping={"state": "finished", "finished_at": now_iso(), "finish_reason": reason})
+        pipe.hset(k.run(rid), mapping={"state": "finished", "finished_at": now_iso(), "finish_reason": reason,
+                                       "problems": json.dumps(problems, ensure_ascii=False),
+                                       "notes": json.dumps(notes, ensure_ascii=False)})
         pipe.hdel(k.run(rid), "pending", "recheck_targets")
         pipe.srem(k.active, rid)
         pipe.zadd(k.finished, {str(rid): time.time()})
@@ -484,6 +505,26 @@ class FleetWriter:
         self.log(f"run {rid} ({run.site}): {reason}; {counts['pages_fetched']} pages fetched, "
                  f"{counts['articles_new']} new, {counts['articles_updated']} updated articles, "
                  f"{counts['failures']} failures")
+
+    def _verdict(self, run: ActiveRun) -> tuple[list[str], list[str]]:
+        """The same verdict a local ``parknews crawl`` gives its run (unfinished run, failed listing
+        pages, coverage below the profile's thresholds), kept in the run row."""
+        import tomllib
+
+        from parknews.archive.runs import run_verdict
+        from parknews.sites.profiles import ProfileError, profile_from_dict
+
+        info = run.info or {k.decode(): v.decode() for k, v in self.client.hgetall(self.keys.run(run.rid)).items()}
+        try:
+            profile = profile_from_dict(tomllib.loads(info["profile_text"]), path=Path(info["profile_origin"]))
+            row = dict(self.db["runs"].get(run.rid))
+            problems, notes = run_verdict(self.db, row, profile)
+            with self.db.atomic():
+                self.db["runs"].update(run.rid, {"warnings": json.dumps(problems + notes, ensure_ascii=False),
+                                                 "exit_status": 1 if problems else 0})
+        except (KeyError, ProfileError, tomllib.TOMLDecodeError, sqlite3.Error) as exc:
+            return [f"could not judge the run: {exc}"], []
+        return problems, notes
 
     # --- messages -------------------------------------------------------------------
 

@@ -156,7 +156,8 @@ def _discover(url: str, overrides: dict[str, Any]) -> dict[str, Any]:
               help="Also re-fetch articles of the last DAYS days (conditional requests): edits and deletions.")
 @click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE",
               help=f"Per-site politeness for these runs, fleet-wide: {', '.join(RUN_SETTINGS)}. Repeatable.")
-@click.option("--wait", is_flag=True, help="Wait until these runs have finished, then print their rows' counts.")
+@click.option("--wait", is_flag=True, help="Wait until these runs have finished, print their verdicts, and exit "
+              "as `parknews crawl` does (1 when a run has a warning).")
 @_prefix_option
 def crawl(targets: tuple[str, ...], redis_url: str | None, start_urls: tuple[str, ...], full: bool,
           recheck: float | None, settings: tuple[str, ...], wait: bool, prefix: str) -> None:
@@ -206,6 +207,12 @@ def crawl(targets: tuple[str, ...], redis_url: str | None, start_urls: tuple[str
     for r in sorted(mine, key=lambda r: r["run"]):
         click.echo(f"run {r['run']} ({r['site']}): {r['finish_reason']}; {r['stored']} pages stored, "
                    f"{r['requeued']} requeued")
+        for note in r["notes"]:
+            click.echo(f"[{r['site']}] note: {note}", err=True)
+        for problem in r["problems"]:
+            click.echo(f"[{r['site']}] warning: {problem}", err=True)
+    # As `parknews crawl`: 1 when a run did not finish cleanly, listing pages failed or coverage fell short.
+    sys.exit(1 if any(r["problems"] for r in mine) else 0)
 
 
 @fleet.command("status")

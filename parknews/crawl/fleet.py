@@ -52,6 +52,7 @@ from w3lib.url import canonicalize_url
 from parknews.archive.fleet import (
     ANSWER,
     GATE,
+    GATE_DONE,
     HEARTBEAT_SECONDS,
     POP,
     RELEASE,
@@ -376,7 +377,10 @@ class FleetScheduler(Scheduler):
 class FleetGate:
     """A site's delay and concurrency hold for the whole fleet: before a request goes out it takes
     a slot in Redis (``gate:<host>``: the next allowed start, by Redis' clock, and the requests in
-    flight, each with a lease that lapses if its worker dies); the slot is returned on answer."""
+    flight, each with a lease that lapses if its worker dies); the slot is returned on answer. For
+    a site with concurrency 1 (the profiles' usual), the next start also waits one delay after
+    that answer, so the site never sees two requests closer than its delay, however late a busy
+    worker actually sent the previous one."""
 
     def __init__(self, crawler: Any) -> None:
         self.crawler = crawler
@@ -408,14 +412,17 @@ class FleetGate:
             if wait <= 0:
                 break
             await deferred_to_future(task.deferLater(reactor, wait / 1000, lambda: None))
-        request.meta["fleet_gate"] = (host, token)
+        request.meta["fleet_gate"] = (host, token, int(delay * 1000), concurrency)
         return None
 
     def _free(self, request: Request) -> None:
         held = request.meta.pop("fleet_gate", None)
         if held:
             fleet = self.crawler.spider
-            fleet.redis.zrem(fleet.keys.gate_busy(held[0]), held[1])
+            if not hasattr(self, "_done"):
+                self._done = fleet.redis.register_script(GATE_DONE)
+            host, token, delay_ms, concurrency = held
+            self._done(keys=[fleet.keys.gate(host), fleet.keys.gate_busy(host)], args=[token, delay_ms, concurrency])
 
     def process_response(self, request: Request, response: Response, spider: Any = None) -> Response:
         self._free(request)
@@ -504,6 +511,7 @@ class Heartbeat:
         self.until_done = until_done
         self.started = time.time()
         self.loop = task.LoopingCall(self.beat)
+        self.waker = task.LoopingCall(self.wake)
         self.quiet_since: float | None = None
         self.had_work = False
         from parknews.archive.store import now_iso
@@ -512,6 +520,25 @@ class Heartbeat:
 
     def start(self) -> None:
         self.loop.start(min(1.0, HEARTBEAT_SECONDS), now=True)
+        self.waker.start(0.1, now=False)
+
+    def stop(self) -> None:
+        for loop in (self.loop, self.waker):
+            if loop.running:
+                loop.stop()
+
+    def wake(self) -> None:
+        """An idle engine polls its scheduler only every few seconds; when a queue has work again
+        (another worker's page led to new requests), it is woken within a tenth of a second."""
+        engine = self.crawler.engine
+        slot = getattr(engine, "_slot", None) if engine else None  # Scrapy 2.19's engine slot (private; guarded)
+        if slot is None or getattr(slot, "nextcall", None) is None:
+            return
+        try:
+            if not engine.downloader.active and len(slot.scheduler) > 0:
+                slot.nextcall.schedule()
+        except Exception as exc:  # a Redis hiccup: the heartbeat reports, the next tick retries
+            logger.debug("fleet wake: %s", exc)
 
     def beat(self) -> None:
         from parknews.archive.fleet import fleet_status
@@ -526,9 +553,6 @@ class Heartbeat:
                 "since": int(self.started), "fetching": active[:20], "in_flight": len(active),
                 "answers": self.crawler.stats.get_value("parknews/fleet_answers", 0)}), ex=WORKER_TTL_SECONDS)
             spider.redis.sadd(spider.keys.workers, spider.worker_id)
-            slot = getattr(engine, "_slot", None)  # Scrapy 2.19's engine slot (private; guarded)
-            if slot is not None and getattr(slot, "nextcall", None) is not None and len(slot.scheduler) > 0:
-                slot.nextcall.schedule()
             if self.until_done:
                 # Done once the fleet had work since this worker started and has none left.
                 status = fleet_status(spider.redis, spider.keys, 5)
@@ -538,7 +562,7 @@ class Heartbeat:
                     (r["finished_at"] or "") >= self.started_iso for r in status["runs"])
                 self.quiet_since = (self.quiet_since or time.monotonic()) if done and self.had_work else None
                 if self.quiet_since and time.monotonic() - self.quiet_since > 2 * HEARTBEAT_SECONDS:
-                    self.loop.stop()
+                    self.stop()
                     from scrapy.utils.defer import deferred_from_coro
 
                     deferred_from_coro(self.crawler.engine.close_spider_async(reason="fleet done"))
@@ -562,8 +586,7 @@ def run_worker(redis_url: str, *, concurrency: int = 8, worker_id: str | None = 
 
         reactor.callLater(0.5, beat.start)  # once the engine is open
         yield done
-        if beat.loop.running:
-            beat.loop.stop()
+        beat.stop()
         spider = crawler.spider
         if spider is not None and hasattr(spider, "redis"):
             spider.redis.delete(spider.keys.worker(spider.worker_id))
