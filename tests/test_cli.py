@@ -33,12 +33,20 @@ def test_help_lists_every_command_with_an_example() -> None:
 def test_demo_archives_the_bundled_site_offline(tmp_path: Path) -> None:
     result = run_cli("demo", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "14 new" in result.stdout and "3 failures" in result.stdout
+    assert "15 new" in result.stdout and "2 failures" in result.stdout
+    assert "field coverage of the 15 new articles: title 15, body 14, date 15" in result.stdout
+    assert "no body: " in result.stdout and "/index.php/post/99000.html" in result.stdout
+    assert "the 2 failures are deliberate: the demo site holds a 404 and a 500" in result.stdout
     lines = (tmp_path / "data" / "demo.jsonl").read_text("utf-8").splitlines()
-    assert len(lines) == 14
+    assert len(lines) == 15
+    # The demo's empty article page is archived: title and date kept, body empty, named in missing.
+    empty = [json.loads(line) for line in lines if "/99000.html" in line]
+    assert len(empty) == 1 and empty[0]["body"] == "" and empty[0]["missing"] == ["body"]
+    assert empty[0]["title"] == "临港新片区一批重点产业项目集中签约"
+    assert empty[0]["published_at"] == "2024-11-20T09:00:00+08:00"
     # A second demo starts its archive afresh: still one row per article.
     again = run_cli("demo", cwd=tmp_path)
-    assert again.returncode == 0 and "articles in archive: 14" in again.stdout
+    assert again.returncode == 0 and "articles in archive: 15" in again.stdout
 
 
 def test_extract_prints_one_record_per_file_with_file_uri() -> None:
@@ -61,15 +69,21 @@ def test_extract_keeps_going_past_a_bad_page_and_exits_non_zero(tmp_path: Path) 
     missing = tmp_path / "missing.html"
     binary = tmp_path / "image.html"
     binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4)
-    result = run_cli("extract", str(EMPTY_FILE), str(missing), str(binary), str(SEED_FILE))
+    blank = tmp_path / "blank.html"  # neither headline nor article text: no article
+    blank.write_text("<html><head><title></title></head><body><div class='content'></div></body></html>", "utf-8")
+    result = run_cli("extract", str(EMPTY_FILE), str(missing), str(binary), str(blank), str(SEED_FILE))
     assert result.returncode == 1
     records = [json.loads(line) for line in result.stdout.splitlines()]
-    assert len(records) == 4
-    assert records[0]["error"].startswith("empty")
+    assert len(records) == 5
+    # An article page with no article text is a record: title and date kept, body empty.
+    assert "error" not in records[0]
+    assert records[0]["title"] == "临港新片区一批重点产业项目集中签约" and records[0]["body"] == ""
+    assert records[0]["published_at"] == "2024-11-20T09:00:00+08:00" and records[0]["missing"] == ["body"]
     assert records[1]["error"].startswith("read")
     assert records[2]["error"].startswith("decode")
-    assert "error" not in records[3]
-    assert _one_clean_error(result) == "3 of 4 file(s) could not be extracted"
+    assert records[3]["error"].startswith("empty")
+    assert "error" not in records[4]
+    assert _one_clean_error(result) == "3 of 5 file(s) could not be extracted"
 
 
 def test_extract_with_an_unknown_encoding_is_a_clean_error() -> None:
@@ -136,7 +150,7 @@ def test_scrapy_crawl_from_the_project_root_fills_the_archive(tmp_path: Path) ->
         )
     assert result.returncode == 0, result.stderr
     with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT count(*) FROM articles").fetchone() == (14,)
+        assert conn.execute("SELECT count(*) FROM articles").fetchone() == (15,)
         assert conn.execute("SELECT finish_reason FROM runs").fetchall() == [("finished",)]
 
 

@@ -69,13 +69,23 @@ def test_failing_pages_are_recorded_with_stage_and_reason(crawled) -> None:
     assert rows["index.php/post/99404.html"] == ("fetch", "HTTP 404")
     assert rows["index.php/post/99500.html"][0] == "fetch"
     assert "500" in rows["index.php/post/99500.html"][1]
-    stage, reason = rows["index.php/post/99000.html"]
-    assert stage == "extract" and reason.startswith("empty")
+    assert "index.php/post/99000.html" not in rows  # an article page with no text is an article
+
+
+def test_article_page_with_no_text_is_archived_with_title_date_and_empty_body(crawled) -> None:
+    (row,) = _query(crawled["db"], "SELECT title, body, published_at, missing FROM articles WHERE url LIKE ?",
+                    ("%/index.php/post/99000.html",))
+    title, body, published, missing = row
+    assert (title, body, published) == ("临港新片区一批重点产业项目集中签约", "", "2024-11-20T09:00:00+08:00")
+    assert json.loads(missing) == ["body"]
+    (coverage,) = _query(crawled["db"], "SELECT coverage FROM runs WHERE id = 1")[0]
+    counts = json.loads(coverage)["counts"]
+    assert (counts["new"], counts["title"], counts["body"]) == (len(ARTICLE_PATHS), len(ARTICLE_PATHS), len(ARTICLE_PATHS) - 1)
 
 
 def test_raw_pages_are_stored_for_articles_listings_and_failures(crawled) -> None:
     kinds = dict(_query(crawled["db"], "SELECT kind, count(*) FROM pages GROUP BY kind"))
-    assert kinds["article"] == len(ARTICLE_PATHS) + 3  # the three failing pages were fetched too
+    assert kinds["article"] == len(ARTICLE_PATHS) + 2  # the two failing pages (404, 500) were fetched too
     assert kinds["listing"] >= 4
     encodings = {e for (e,) in _query(crawled["db"], "SELECT DISTINCT encoding FROM pages WHERE kind='article' AND status=200")}
     assert encodings <= {"utf-8", None}
@@ -85,13 +95,13 @@ def test_run_rows_say_what_happened(crawled) -> None:
     runs = _query(crawled["db"], "SELECT id, profile, finish_reason, articles_new, articles_skipped, failures, finished_at FROM runs ORDER BY id")
     assert len(runs) == 2
     (id1, profile, reason, new1, _, fail1, end1), (_, _, reason2, new2, skipped2, fail2, _) = runs
-    assert (profile, reason, new1, fail1) == ("rentsh", "finished", len(ARTICLE_PATHS), 3)
+    assert (profile, reason, new1, fail1) == ("rentsh", "finished", len(ARTICLE_PATHS), 2)
     assert end1
-    # The second run knows every article (and the pages that answered 404 or held nothing).
+    # The second run knows every article (the one with no text among them) and the page that answered 404.
     assert (reason2, new2, fail2) == ("finished", 0, 1)  # only the 500 is tried again
     # Known pages seen on the listings walked and in the feeds, not fetched: the articles and
-    # the two pages that had a final answer (404, no article).
-    assert skipped2 == len(ARTICLE_PATHS) + 2
+    # the page that had a final answer (404).
+    assert skipped2 == len(ARTICLE_PATHS) + 1
 
 
 def test_second_run_over_an_unchanged_site_fetches_no_archived_article(crawled) -> None:
@@ -141,3 +151,27 @@ def test_reextract_reproduces_the_same_records(crawled) -> None:
     assert f"{len(ARTICLE_PATHS)} unchanged" in result.stdout
     after = _query(crawled["db"], "SELECT url, title, body, captions, byline, published_at FROM articles ORDER BY url")
     assert after == before
+
+
+def test_validation_keeps_a_headed_page_with_no_text_and_refuses_a_record_with_neither() -> None:
+    """One rule on every path: ``validated`` (extract, reextract) and ValidatePipeline (the crawl)."""
+    from scrapy.exceptions import DropItem
+
+    from parknews.crawl.pipelines import ValidatePipeline
+    from parknews.extract import ExtractionError
+    from parknews.extract.process import validated
+    from parknews.items import Article, ArticlePage, RawPage
+
+    raw = RawPage(url="http://x/1.html", final_url="http://x/1.html", status=200, headers={}, body=b"",
+                  kind="article", fetched_at="2024-01-01T00:00:00+00:00")
+    headed = Article(url="http://x/1.html", title="临港新片区一批重点产业项目集中签约", body=None, published_at="2024-11-20")
+    kept = validated(headed)
+    assert kept.body == "" and kept.missing == ["body"]
+    page = ArticlePage(raw=raw, article=kept)
+    assert ValidatePipeline().process_item(page) is page
+    for bare in (Article(url="http://x/1.html", title=" ", body="", published_at="2024-11-20"), Article(url="")):
+        with pytest.raises(ExtractionError) as exc:
+            validated(bare)
+        assert exc.value.reason == "empty"
+        with pytest.raises(DropItem, match="^validate: "):
+            ValidatePipeline().process_item(ArticlePage(raw=raw, article=bare))

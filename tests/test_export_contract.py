@@ -38,9 +38,12 @@ def _cursor(stderr: str) -> int:
 
 def test_every_exported_line_validates_against_the_shipped_schema(archive: Path) -> None:
     records, _ = _export("--db", str(archive))
-    assert len(records) == 14
+    assert len(records) == 15
     for record in records:
         VALIDATOR.validate(record)
+    # The demo's article page with no text: exported like any record, its empty body named in missing.
+    (empty,) = [r for r in records if r["body"] == ""]
+    assert empty["url"].endswith("/index.php/post/99000.html") and empty["missing"] == ["body"] and empty["title"]
     assert VALIDATOR.schema["$id"].endswith(records[0]["schema_version"])
 
 
@@ -116,7 +119,7 @@ def test_cursor_file_round_trip(scratch: Path, tmp_path: Path) -> None:
     state = tmp_path / "state" / "cursor"
     out = tmp_path / "batch.jsonl.gz"
     _export("--db", str(scratch), "--cursor-file", str(state), "-o", str(out))
-    assert len(gzip.decompress(out.read_bytes()).splitlines()) == 14
+    assert len(gzip.decompress(out.read_bytes()).splitlines()) == 15
     first = int(state.read_text())
     _export("--db", str(scratch), "--cursor-file", str(state), "-o", str(out))
     assert gzip.decompress(out.read_bytes()) == b"" and int(state.read_text()) == first

@@ -135,7 +135,7 @@ def test_python_windows_equal_the_trigger_sql() -> None:
 
 def test_batched_index_equals_the_trigger_index_token_for_token(archive: Path, tmp_path: Path) -> None:
     articles = _articles(archive)
-    assert len(articles) == 14
+    assert len(articles) == 15
     history = _writes(articles)
     old = _trigger_archive(tmp_path / "triggers.db")
     _apply_with_triggers(old, history)

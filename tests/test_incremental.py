@@ -75,9 +75,9 @@ def test_runs_over_a_changing_site(site_copy: Path, tmp_path: Path) -> None:
         first = run_cli(*crawl)
         assert first.returncode == 0, first.stderr
         first_fetches = _article_fetches(site.requests)
-        assert len(first_fetches) == 17  # 14 articles + 404, 500 and the empty page
+        assert len(first_fetches) == 17  # 15 articles (one with an empty body) + 404 and 500
         articles = _query(db, "SELECT count(*) FROM articles")[0][0]
-        assert articles == 14
+        assert articles == 15
 
         # Run 2, nothing changed: the listings it needs, zero article pages but the server error.
         site.requests.clear()
@@ -113,7 +113,7 @@ def test_runs_over_a_changing_site(site_copy: Path, tmp_path: Path) -> None:
         assert marker in _query(db, "SELECT body FROM articles WHERE url = ?", (url,))[0][0]
         gone = _query(db, "SELECT url, deleted_at FROM articles WHERE deleted_at IS NOT NULL")
         assert len(gone) == 1 and gone[0][0].endswith(DELETED)  # marked, not dropped
-        assert _query(db, "SELECT count(*) FROM articles")[0][0] == 17
+        assert _query(db, "SELECT count(*) FROM articles")[0][0] == 18
 
         # Run 4: the listing page is back; nothing else changed, so no article is fetched.
         del site.status["/index.php/category-5.html"]
@@ -128,7 +128,7 @@ def test_runs_over_a_changing_site(site_copy: Path, tmp_path: Path) -> None:
         assert fifth.returncode == 0, fifth.stderr
         not_modified, unchanged = _query(
             db, "SELECT pages_not_modified, articles_unchanged FROM runs ORDER BY id DESC LIMIT 1")[0]
-        assert not_modified == 16 and unchanged == 16  # every live article answered 304
+        assert not_modified == 17 and unchanged == 17  # every live article answered 304
     assert _query(db, "SELECT count(*) FROM revisions") == [(1,)]
     assert _query(db, "PRAGMA integrity_check") == [("ok",)]
 
@@ -167,6 +167,6 @@ def test_field_coverage_below_the_profile_threshold_fails_the_run(tmp_path: Path
         result = run_cli("crawl", str(path), "--db", str(db), "--start-url", site.url + "/", *FAST)
     assert result.returncode == 1
     warning = [line for line in result.stderr.splitlines() if line.startswith("warning: ")]
-    assert len(warning) == 1 and "of 14 new articles have a byline (profile threshold 100%)" in warning[0]
+    assert len(warning) == 1 and "of 15 new articles have a byline (profile threshold 100%)" in warning[0]
     coverage, warnings = _query(db, "SELECT coverage, warnings FROM runs")[0]
     assert '"byline":' in coverage and "byline" in warnings

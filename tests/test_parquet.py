@@ -29,7 +29,7 @@ def test_parquet_equals_the_jsonl_export_field_by_field(archive: Path, tmp_path:
     assert result.returncode == 0, result.stderr
     table = pq.read_table(out)
     records = _jsonl(archive)
-    assert table.num_rows == len(records) == 14
+    assert table.num_rows == len(records) == 15
     rows = table.to_pylist()
     for row, record in zip(rows, records, strict=True):
         assert list(row) == list(record)
@@ -99,7 +99,7 @@ def test_csv_one_row_per_article_lists_joined_readably(archive: Path, tmp_path: 
     assert not raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8"), newline="")))
     records = _jsonl(archive)
-    assert len(rows) == len(records) == 14
+    assert len(rows) == len(records) == 15
     for row, record in zip(rows, records, strict=True):
         assert row["url"] == record["url"]
         assert row["title"] == (record["title"] or "")
@@ -122,7 +122,7 @@ def test_csv_bom_for_spreadsheets_and_to_standard_output(archive: Path, tmp_path
     stdout = run_cli("export", "--db", str(archive), "--format", "csv", "--fields", "title")
     assert stdout.returncode == 0
     assert stdout.stdout.splitlines()[0] == "url,title,schema_version"
-    assert len(list(csv.reader(io.StringIO(stdout.stdout)))) == 15
+    assert len(list(csv.reader(io.StringIO(stdout.stdout)))) == 16  # header and 15 articles
     bad = run_cli("export", "--db", str(archive), "--bom")
     assert bad.returncode == 2 and "--bom applies to --format csv only" in bad.stderr
 

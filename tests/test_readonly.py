@@ -162,8 +162,8 @@ def test_export_gives_the_same_records(copies: Copies, original: dict[str, str],
     before = _names(copies.db(case).parent)
     result = _ok("export", "--db", str(copies.db(case)))
     assert result.stdout == original["export"]
-    assert len(result.stdout.splitlines()) == 14
-    assert "exported 14 articles" in result.stderr and "warning" not in result.stderr
+    assert len(result.stdout.splitlines()) == 15
+    assert "exported 15 articles" in result.stderr and "warning" not in result.stderr
     out = tmp_path / "out" / "articles.jsonl"
     out.parent.mkdir()
     cursor_file = tmp_path / "cursor"
@@ -239,7 +239,7 @@ def test_open_archive_for_reading_keeps_the_writable_path(archive: Path, copies:
     conn.close()
     conn = open_archive_for_reading(str(copies.db("plain")))
     assert conn.immutable is True
-    assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 14
+    assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 15
     conn.close()
 
 

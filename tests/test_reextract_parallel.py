@@ -66,11 +66,11 @@ def test_workers_leave_the_archive_as_one_process_does(archive: Path, tmp_path: 
         db = open_db(path, create=False)
         counts[jobs] = reextract_archive(db, batch_size=3, jobs=jobs)  # 17 pages: several batches in flight
         db.close()
-    # The crawled archive's 15 article pages (one of them is not an article) and the two stubs.
-    assert counts[1] == counts[2] == {"pages": 17, "new": 14, "updated": 0, "unchanged": 0, "failed": 3}
+    # The crawled archive's 15 article pages (one with an empty body) and the two stubs.
+    assert counts[1] == counts[2] == {"pages": 17, "new": 15, "updated": 0, "unchanged": 0, "failed": 2}
     a, b = _state(one), _state(many)
     reextract_failures = [f for f in a["failures"] if f[4] == "reextract"]
-    assert len(a["articles"]) == 14 and len(reextract_failures) == 3
+    assert len(a["articles"]) == 15 and len(reextract_failures) == 2
     assert {"http://127.0.0.1:9/post/0-stub.html", "http://127.0.0.1:9/post/zz-script.html"} <= \
         {f[2] for f in reextract_failures}
     assert all(f[5] for f in reextract_failures)  # each with its reason
@@ -81,7 +81,7 @@ def test_reextract_command_takes_jobs(archive: Path, tmp_path: Path) -> None:
     db = _copy(archive, tmp_path / "cli.db")
     result = run_cli("reextract", "--db", str(db), "--jobs", "2")
     assert result.returncode == 0, result.stderr
-    assert "re-extracted 15 stored pages: 0 new, 0 changed, 14 unchanged, 1 failed" in result.stdout
+    assert "re-extracted 15 stored pages: 0 new, 0 changed, 15 unchanged, 0 failed" in result.stdout
     bad = run_cli("reextract", "--db", str(db), "--jobs", "0")
     assert bad.returncode != 0 and "Traceback" not in bad.stderr
     errors = [line for line in bad.stderr.splitlines() if line.startswith("Error:")]

@@ -22,7 +22,7 @@ def _ok(*args: str) -> subprocess.CompletedProcess[str]:
 def test_every_way_of_starting_a_run_is_named(tmp_path: Path) -> None:
     db = str(tmp_path / "runs.db")
     demo = _ok("demo", "--db", db, "--output", str(tmp_path / "demo.jsonl"))
-    assert "the 3 failures are deliberate" in demo.stdout
+    assert "the 2 failures are deliberate" in demo.stdout
     with LocalSite(DEMO_SITES / "rentsh") as site:
         start = ("--start-url", site.url + "/", *FAST)
         _ok("crawl", "rentsh", "--db", db, *start)
@@ -50,23 +50,24 @@ def test_every_way_of_starting_a_run_is_named(tmp_path: Path) -> None:
     demo_record = records[-1]
     assert isinstance(demo_record["args"], dict) and demo_record["args"]["start_urls"][0].startswith("http://127.0.0.1:")
     assert isinstance(demo_record["warnings"], list)
-    assert isinstance(demo_record["coverage"], dict) and demo_record["coverage"]["counts"]["new"] == 14
+    assert isinstance(demo_record["coverage"], dict) and demo_record["coverage"]["counts"]["new"] == 15
+    assert demo_record["coverage"]["counts"]["body"] == 14  # the demo's article page with no text
     assert records[1]["args"]["recheck"] == 0
 
 
 def test_one_run_in_full_lists_its_failed_urls(archive: Path) -> None:
     text = _ok("runs", "--db", str(archive), "--run", "1").stdout
     assert "how started:       crawl" in text
-    assert "failed URLs (3):" in text
+    assert "failed URLs (2):" in text
     lines = text.splitlines()
-    failed = lines[lines.index("failed URLs (3):") + 1:]
-    assert [line.split()[0].rsplit("/", 1)[1] for line in failed] == ["99000.html", "99404.html", "99500.html"]
-    assert "[article fetch] HTTP 404" in failed[1] and "[article fetch] HTTP 500" in failed[2]
-    assert "empty: no article text found" in failed[0]
+    failed = lines[lines.index("failed URLs (2):") + 1:]
+    # The demo's article page with no text (99000) is archived, not failed.
+    assert [line.split()[0].rsplit("/", 1)[1] for line in failed] == ["99404.html", "99500.html"]
+    assert "[article fetch] HTTP 404" in failed[0] and "[article fetch] HTTP 500" in failed[1]
     assert "warnings: none" in text
     detail = json.loads(_ok("runs", "--db", str(archive), "--run", "1", "--json").stdout)
-    assert [f["stage"] for f in detail["failed"]] == ["extract", "fetch", "fetch"]
-    assert detail["failed"][1]["status"] == 404
+    assert [f["stage"] for f in detail["failed"]] == ["fetch", "fetch"]
+    assert detail["failed"][0]["status"] == 404
     assert isinstance(detail["args"], dict)
     missing = run_cli("runs", "--db", str(archive), "--run", "99")
     assert missing.returncode == 1

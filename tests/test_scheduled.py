@@ -16,7 +16,7 @@ from conftest import ROOT, run_cli
 from parknews.archive.runs import RunLock
 from parknews.crawl.localsite import DEMO_SITES, LocalSite
 
-ARTICLES = 14  # good article pages of the bundled rent.sh.cn copy
+ARTICLES = 15  # article pages of the bundled rent.sh.cn copy (one with an empty body)
 
 
 def _crawl_process(db: Path, url: str, *extra: str, delay: str = "0.3") -> subprocess.Popen[str]:

@@ -33,6 +33,9 @@ def test_every_field_has_a_description() -> None:
 def test_a_minimal_and_a_full_record_validate() -> None:
     validator = jsonschema.Draft202012Validator(json_schema())
     validator.validate(Article(url="http://x/1.html").to_dict())
+    # An article page with no article text: title and date, an empty body named in missing.
+    validator.validate(Article(url="http://x/2.html", title="t", body="", published_at="2024-11-20",
+                               missing=["body"]).to_dict())
     full = Article(url="http://x/1.html", title="t", body="b", captions=[Caption(text="c", credit="X")],
                    byline=Byline(outlet="新民晚报", reporters=["唐闻宜"]))
     validator.validate(json.loads(json.dumps(full.to_dict(), ensure_ascii=False)))

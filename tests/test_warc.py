@@ -44,14 +44,14 @@ def test_every_article_page_is_a_request_response_and_metadata_record(archive: P
     out = tmp_path / "rentsh.warc.gz"
     result = run_cli("export", "--db", str(archive), "-o", str(out))
     assert result.returncode == 0, result.stderr
-    assert "exported 14 articles with 14 raw pages" in result.stderr
+    assert "exported 15 articles with 15 raw pages" in result.stderr
     records = _records(out)
     assert {r["version"] for r in records} == {"WARC/1.1"}
     assert records[0]["type"] == "warcinfo"
     responses = [r for r in records if r["type"] == "response"]
     requests = [r for r in records if r["type"] == "request"]
     metadata = [r for r in records if r["type"] == "metadata"]
-    assert len(responses) == len(requests) == len(metadata) == 14
+    assert len(responses) == len(requests) == len(metadata) == 15
 
     conn = sqlite3.connect(archive)
     conn.row_factory = sqlite3.Row

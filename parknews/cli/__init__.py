@@ -153,6 +153,8 @@ def demo(db: str, output: str) -> None:
     Example:
       parknews demo
     """
+    import json
+
     from parknews.crawl.localsite import DEMO_SITES, LocalSite
     from parknews.crawl.session import run_crawl
 
@@ -175,6 +177,8 @@ def demo(db: str, output: str) -> None:
         with open(output, "w", encoding="utf-8") as fh:
             count = write_jsonl(conn, fh)
         failures = list(conn.query("SELECT url, stage, reason FROM failures WHERE run_id = ?", [run.get("id")]))
+        bodiless = [row["url"] for row in conn.query(
+            "SELECT url FROM articles WHERE run_id = ? AND coalesce(body, '') = '' ORDER BY url", [run.get("id")])]
         if run.get("id") is not None:
             with conn.atomic():
                 conn["runs"].update(run["id"], {"mode": "demo"})  # `parknews runs` says "demo"
@@ -183,9 +187,18 @@ def demo(db: str, output: str) -> None:
     from parknews.cli.crawl import print_run
 
     print_run(run, path)
+    counts = json.loads(run.get("coverage") or "{}").get("counts") or {}
+    if counts.get("new"):
+        click.echo(f"  field coverage of the {counts['new']} new articles: "
+                   + ", ".join(f"{name} {counts.get(name, 0)}" for name in ("title", "body", "date", "byline")))
+    if bodiless:
+        click.echo(f"  {len(bodiless)} article page(s) with no article text, archived with title and date, "
+                   "the body empty and named in 'missing' (the demo site holds one on purpose):")
+    for url in bodiless:
+        click.echo(f"  no body: {url}")
     if failures:
-        click.echo(f"  the {len(failures)} failures are deliberate: the demo site holds an empty article page, "
-                   "a 404 and a 500 so that you can see how parknews records what went wrong")
+        click.echo(f"  the {len(failures)} failures are deliberate: the demo site holds a 404 and a 500 "
+                   "so that you can see how parknews records what went wrong")
     for f in failures:
         click.echo(f"  failed: {f['url']} [{f['stage']}] {f['reason']}")
     click.echo(f"  (parknews runs --db {path} --run {run.get('id')} lists them again)")

@@ -73,12 +73,17 @@ class ExtractPipeline:
 
 
 class ValidatePipeline:
-    """An article needs a URL and a body (``parknews.extract.process.validated``, the rule every path
-    shares); a missing title or date is named in ``missing`` and the record is kept."""
+    """An article needs a URL, and a title or body text (``parknews.extract.process.refusal``, the
+    rule every path shares); an article page with no article text is kept with an empty body,
+    and a missing title, body or date is named in ``missing``."""
 
     def process_item(self, item: Any) -> Any:
-        if isinstance(item, ArticlePage) and (not item.article.url or not item.article.body):
-            raise DropItem("validate: missing body")
+        if isinstance(item, ArticlePage):
+            from parknews.extract.process import refusal
+
+            why = refusal(item.article)
+            if why is not None:
+                raise DropItem(f"validate: {why}")
         return item
 
 

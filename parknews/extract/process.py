@@ -23,11 +23,28 @@ def article_from_raw(raw: RawPage, rules: SiteRules | None = None) -> Article:
     return validated(article)
 
 
+def refusal(article: Article) -> str | None:
+    """Why ``article`` is no article (None when it is one): the one rule every path shares.
+
+    A record needs a URL, and a title or body text. An article page whose text is missing
+    (an empty block, a video player's script, a lone picture) is still archived with its
+    title and date and an empty body, ``missing`` naming "body"; a record with neither
+    title nor body is refused."""
+    if not article.url:
+        return "no URL"
+    if not (article.body or "").strip() and not (article.title or "").strip():
+        return "no title and no article text found"
+    return None
+
+
 def validated(article: Article) -> Article:
     """The one rule of what is an article, on every path (crawl, extract, reextract): a URL
-    and body text. A missing title or date is a gap, named in ``missing``, not a reason to
-    lose the page."""
-    if not article.url or not (article.body or "").strip():
-        raise ExtractionError("empty", "no article text found")
+    and a title or body text (``refusal``). A missing title, body or date is a gap, named in
+    ``missing``, not a reason to lose the page."""
+    why = refusal(article)
+    if why is not None:
+        raise ExtractionError("empty", why)
+    if article.body is None or not article.body.strip():
+        article.body = ""  # an article page with no article text: an empty body, never None
     article.missing = [name for name in CORE_FIELDS if not getattr(article, name)]
     return article
