@@ -370,3 +370,56 @@ def test_the_core_install_runs_without_redis(tmp_path: Path) -> None:
     no = subprocess.run([sys.executable, "-c", code, "fleet", "status", "--redis", "redis://127.0.0.1:1/0"],
                         capture_output=True, text=True, env=env, cwd=ROOT)
     assert no.returncode == 1 and "pip install 'parknews[fleet]'" in no.stderr and "Traceback" not in no.stderr
+
+
+def test_a_site_enqueued_twice_runs_once_and_the_second_request_says_why(fleet: Fleet, sites: Sites) -> None:
+    fleet.crawl("rentsh", "--start-url", sites.rentsh.url + "/", *FLEET_FAST)
+    fleet.crawl("rentsh", "--start-url", sites.rentsh.url + "/", *FLEET_FAST)
+    fleet.writer()
+    fleet.worker("w1")
+    fleet.wait()
+    status = fleet.status()
+    assert [r["site"] for r in status["runs"]] == ["rentsh"]
+    assert [(r["site"], r["reason"]) for r in status["refused"]] == [
+        ("rentsh", "a fleet run of this site is in progress")]
+    assert "not started: rentsh" in run_cli("fleet", "status", *fleet.common()).stdout
+
+
+def test_one_writer_per_fleet(fleet: Fleet, tmp_path: Path) -> None:
+    first = fleet.start("writer", "writer", "--db", str(fleet.db))
+    import redis
+
+    client = redis.Redis.from_url(fleet.redis_url)
+    deadline = time.monotonic() + 30
+    while not client.exists(f"{fleet.prefix}:writer") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    other = run_cli("fleet", "writer", "--db", str(tmp_path / "other.db"), *fleet.common())
+    assert other.returncode == 1 and "Traceback" not in other.stderr
+    assert "another fleet writer" in other.stderr and "one writer per fleet" in other.stderr
+    first.send_signal(signal.SIGTERM)
+    assert first.wait(30) == 0  # a clean stop on SIGTERM
+
+
+def test_a_run_whose_state_redis_lost_ends_as_redis_lost_not_finished(fleet: Fleet, sites: Sites) -> None:
+    import redis
+
+    from parknews.archive.fleet import Keys
+
+    fleet.crawl("rentsh", "--start-url", sites.rentsh.url + "/", *FLEET_FAST)
+    writer = fleet.start("writer", "writer", "--db", str(fleet.db))  # no worker: the run waits
+    client = redis.Redis.from_url(fleet.redis_url)
+    keys = Keys(fleet.prefix)
+    deadline = time.monotonic() + 30
+    while not client.smembers(keys.active) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    (rid,) = [int(r) for r in client.smembers(keys.active)]
+    client.delete(keys.run(rid), keys.queue(rid))  # what a Redis restart without persistence leaves
+    while time.monotonic() < deadline:
+        with sqlite3.connect(fleet.db) as c:
+            row = c.execute("SELECT finish_reason, exit_status FROM runs WHERE id = ?", [rid]).fetchone()
+        if row and row[0]:
+            break
+        time.sleep(0.2)
+    writer.send_signal(signal.SIGTERM)
+    writer.wait(30)
+    assert row == ("redis_lost", 1)

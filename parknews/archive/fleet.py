@@ -93,6 +93,7 @@ class Keys:
         self.writing = f"{prefix}:inbox:writing"  # the writer's messages in hand
         self.workers = f"{prefix}:workers"  # set of worker ids ever registered
         self.writer = f"{prefix}:writer"  # the writer's heartbeat
+        self.refused = f"{prefix}:runs:refused"  # list of JSON: run requests the writer did not start
 
     def run(self, rid: int | str) -> str:
         return f"{self.prefix}:run:{rid}"
@@ -198,8 +199,10 @@ redis.call('hincrby', KEYS[2], 'stored', tonumber(ARGV[1]))
 return n
 """
 
-# 1 when the run has nothing queued, taken or waiting for the writer. KEYS: queue, run hash.
+# 1 when the run has nothing queued, taken or waiting for the writer; 2 when Redis no longer
+# knows the run at all (restarted without persistence, or evicted). KEYS: queue, run hash.
 IDLE = """
+if redis.call('exists', KEYS[2]) == 0 then return 2 end
 if redis.call('zcard', KEYS[1]) > 0 then return 0 end
 local h = redis.call('hmget', KEYS[2], 'taken', 'waiting')
 if tonumber(h[1] or '0') > 0 or tonumber(h[2] or '0') > 0 then return 0 end
@@ -269,7 +272,7 @@ def request_run(client: Any, keys: Keys, request: dict[str, Any]) -> None:
 def fleet_status(client: Any, keys: Keys, finished_limit: int = 20) -> dict[str, Any]:
     """What the fleet is doing, as one JSON-ready object (``parknews fleet status``)."""
     active = sorted(int(r) for r in client.smembers(keys.active))
-    finished = [int(r) for r in client.zrevrange(keys.finished, 0, finished_limit - 1)]
+    finished = [int(r) for r in client.zrevrange(keys.finished, 0, finished_limit - 1)] if finished_limit > 0 else []
     runs = []
     for rid in active + finished:
         h = {k.decode(): v.decode() for k, v in client.hgetall(keys.run(rid)).items()}
@@ -281,6 +284,7 @@ def fleet_status(client: Any, keys: Keys, finished_limit: int = 20) -> dict[str,
             "answered": int(h.get("answered", 0)), "stored": int(h.get("stored", 0)),
             "requeued": int(h.get("requeued", 0)),
             "problems": json.loads(h.get("problems") or "[]"), "notes": json.loads(h.get("notes") or "[]"),
+            "token": h.get("token"),
         })
     workers = []
     for wid in sorted(w.decode() for w in client.smembers(keys.workers)):
@@ -290,10 +294,12 @@ def fleet_status(client: Any, keys: Keys, finished_limit: int = 20) -> dict[str,
         info = json.loads(beat)
         info["taken"] = client.hlen(keys.taken(wid))
         workers.append(info)
+    refused = [json.loads(r) for r in client.lrange(keys.refused, -finished_limit, -1)] if finished_limit > 0 else []
     writer = client.get(keys.writer)
     inbox, writing, requested = client.llen(keys.inbox), client.llen(keys.writing), client.llen(keys.requested)
     return {
         "runs": runs,
+        "refused": refused,
         "workers": workers,
         "writer": json.loads(writer) if writer else None,
         "run_requests_waiting": requested,
@@ -345,6 +351,14 @@ class FleetWriter:
             self.writer_lock.acquire()
         except LockedError as exc:
             raise FleetError(f"another fleet writer is writing {self.db_path} ({exc})") from exc
+        beat = self.client.get(self.keys.writer)
+        if beat is not None:
+            other = json.loads(beat)
+            if other.get("db") != str(self.db_path) or other.get("host") != socket.gethostname():
+                # The same archive on this host is guarded by its file lock (a killed writer's
+                # lock dies with it); any other writer on this prefix would take its runs.
+                raise FleetError(f"another fleet writer (pid {other.get('pid')} on {other.get('host')}, archive "
+                                 f"{other.get('db')}) serves prefix {self.keys.prefix!r}; one writer per fleet")
         self._scripts()
         # Runs a writer before this one started and did not finish: continue them.
         for rid in sorted(int(r) for r in self.client.smembers(self.keys.active)):
@@ -415,8 +429,15 @@ class FleetWriter:
             self.start_run(json.loads(raw))
         stored = self.store_messages(block)
         for rid in list(self.runs):
-            if self.idle(keys=[self.keys.queue(rid), self.keys.run(rid)]) == 1:
+            state = self.idle(keys=[self.keys.queue(rid), self.keys.run(rid)])
+            if state == 1:
                 self.finish_run(rid)
+            elif state == 2:
+                # Its queue and counters are gone: the run cannot be told finished. What it
+                # stored is in the archive; its frontier entries wait for the next run.
+                self.log(f"run {rid} ({self.runs[rid].site}): Redis no longer holds this run's state "
+                         "(restarted without persistence, or evicted); ending it as redis_lost")
+                self.finish_run(rid, reason="redis_lost")
         return stored
 
     def reap(self) -> int:
@@ -434,14 +455,21 @@ class FleetWriter:
 
     # --- runs -----------------------------------------------------------------------
 
+    def _refuse(self, request: dict[str, Any], reason: str) -> None:
+        """A run request not started: said in the log, and kept for `fleet status` and `--wait`."""
+        self.log(f"{request.get('site')}: {reason}; run not started")
+        self.client.rpush(self.keys.refused, json.dumps({"site": request.get("site"), "token": request.get("token"),
+                                                         "reason": reason, "at": now_iso()}, ensure_ascii=False))
+        self.client.ltrim(self.keys.refused, -1000, -1)
+
     def start_run(self, request: dict[str, Any]) -> int | None:
         site = request["site"]
         if any(run.site == site for run in self.runs.values()):
-            self.log(f"{site}: a fleet run of this site is in progress; request ignored")
+            self._refuse(request, "a fleet run of this site is in progress")
             return None
         lock = self._lock(site)
         if lock is None:
-            self.log(f"{site}: another run of this site on {self.db_path} is in progress (its lock is held); request ignored")
+            self._refuse(request, f"another run of this site on {self.db_path} is in progress (its lock is held)")
             return None
         if request.get("discovered"):
             d = request["discovered"]
@@ -450,6 +478,8 @@ class FleetWriter:
                 "full": bool(request.get("full")), "recheck": request.get("recheck"), "by": request.get("by")}
         writer = ArchiveWriter.start(self.db, site, args)
         rid = writer.run_id
+        with self.db.atomic():  # `parknews runs` says how it started
+            self.db["runs"].update(rid, {"mode": "fleet --full" if request.get("full") else "fleet"}, alter=True)
         conn = self.db.conn
         with self.db.atomic():
             frontier_prune(self.db, site)
@@ -464,7 +494,7 @@ class FleetWriter:
             "recheck": "" if request.get("recheck") is None else str(request["recheck"]),
             "settings": json.dumps(request.get("settings") or {}), "pending": json.dumps(pending),
             "recheck_targets": json.dumps(recheck), "taken": 0, "waiting": 0, "answered": 0, "stored": 0,
-            "requeued": 0,
+            "requeued": 0, "token": request.get("token") or "",
         }
         pipe = self.client.pipeline(transaction=True)
         pipe.delete(k.run(rid), k.queue(rid), k.dupe(rid), k.known(rid), k.skipped(rid))

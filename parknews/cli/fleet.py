@@ -187,23 +187,29 @@ def crawl(targets: tuple[str, ...], redis_url: str | None, start_urls: tuple[str
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:
         raise click.BadParameter(f"site {twice[0]!r} is given twice", param_hint="TARGET")
+    from parknews.archive.fleet import new_id
+
     keys = Keys(prefix)
-    before = {r["run"] for r in fleet_status(client, keys, 1000)["runs"]}
+    tokens = {}
     for site in sites:
+        token = tokens[site["site"]] = new_id()
         request_run(client, keys, {**site, "start_urls": list(start_urls), "full": full, "recheck": recheck,
-                                   "settings": overrides})
+                                   "settings": overrides, "token": token})
         click.echo(f"enqueued: {site['site']}")
     if not client.exists(keys.writer):
         click.echo("note: no fleet writer is running for this Redis; runs start when one does", err=True)
     if not wait:
         return
+    wanted = set(tokens.values())
     while True:
-        status = fleet_status(client, keys, 1000)
-        mine = [r for r in status["runs"] if r["run"] not in before and r["site"] in names]
-        if status["run_requests_waiting"] == 0 and len(mine) >= len(names) and all(
-                r["state"] == "finished" for r in mine):
+        status = fleet_status(client, keys, 200)
+        mine = [r for r in status["runs"] if r["token"] in wanted]
+        refused = [r for r in status["refused"] if r["token"] in wanted]
+        if len(mine) + len(refused) >= len(wanted) and all(r["state"] == "finished" for r in mine):
             break
         time.sleep(1)
+    for r in refused:
+        click.echo(f"parknews: [{r['site']}] not started: {r['reason']}", err=True)
     for r in sorted(mine, key=lambda r: r["run"]):
         click.echo(f"run {r['run']} ({r['site']}): {r['finish_reason']}; {r['stored']} pages stored, "
                    f"{r['requeued']} requeued")
@@ -212,7 +218,7 @@ def crawl(targets: tuple[str, ...], redis_url: str | None, start_urls: tuple[str
         for problem in r["problems"]:
             click.echo(f"[{r['site']}] warning: {problem}", err=True)
     # As `parknews crawl`: 1 when a run did not finish cleanly, listing pages failed or coverage fell short.
-    sys.exit(1 if any(r["problems"] for r in mine) else 0)
+    sys.exit(1 if refused or any(r["problems"] for r in mine) else 0)
 
 
 @fleet.command("status")
@@ -240,6 +246,8 @@ def status(redis_url: str | None, as_json: bool, prefix: str) -> None:
     for r in s["runs"]:
         click.echo(f"{r['run']:>5}  {(r['site'] or '?')[:20]:<20} {r['state'] or '?':<9} {r['queued']:>6} "
                    f"{r['taken']:>5} {r['waiting_for_writer']:>7} {r['stored']:>6}  {r['finish_reason'] or ''}")
+    for r in s["refused"][-5:]:
+        click.echo(f"not started: {r['site']} at {r['at']}: {r['reason']}")
     click.echo("done" if s["done"] else "in progress")
     sys.stdout.flush()
 

@@ -125,6 +125,17 @@ class FleetWalk(SiteSpider):
         self.concurrency = int(overrides.get("CONCURRENT_REQUESTS_PER_DOMAIN", s.concurrency if s.concurrency
                                              else settings.getint("PARKNEWS_FLEET_DEFAULT_CONCURRENCY", 2)))
 
+    def dress(self, request: Request) -> Request:
+        """The run's own settings on a request: its run id, robots.txt and User-Agent as the
+        profile says (a local crawl sets these per spider; one fleet spider serves every site)."""
+        request.meta["run"] = self.rid
+        s = self.profile.settings
+        if s.obey_robots is False:
+            request.meta["dont_obey_robotstxt"] = True
+        if s.user_agent:
+            request.headers.setdefault("User-Agent", s.user_agent)
+        return request
+
     def _load_known(self) -> None:
         keys, client = self.fleet.keys, self.fleet.redis
         self.known = {canonicalize_url(m.decode()) for m in client.smembers(keys.known(self.rid))}
@@ -208,10 +219,10 @@ class FleetSpider(scrapy.Spider):
         requests, items = [], []
         for thing in output:
             (requests if isinstance(thing, Request) else items).append(thing)
+        walk = self.walk(rid)
         for request in requests:
-            request.meta["run"] = rid
             request.meta.pop("fleet_id", None)
-            yield request
+            yield walk.dress(request)
         for item in items:
             item._fleet = (rid, taken)  # which run, and which taken request it answers
             yield item
@@ -295,8 +306,7 @@ class RunQueues(Base):
         """A run's first requests, from its walk, queued before the seed is released."""
         walk = self.spider.walk(rid)
         for request in walk.seed_requests():
-            request.meta["run"] = rid
-            self.spider.fleet_scheduler.enqueue_request(request)
+            self.spider.fleet_scheduler.enqueue_request(walk.dress(request))
         self.release(entry, rid)
 
     def requeue_own(self) -> int:
