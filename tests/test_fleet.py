@@ -423,3 +423,28 @@ def test_a_run_whose_state_redis_lost_ends_as_redis_lost_not_finished(fleet: Fle
     writer.send_signal(signal.SIGTERM)
     writer.wait(30)
     assert row == ("redis_lost", 1)
+
+
+def test_a_fleet_recheck_run_equals_a_local_recheck_run(fleet: Fleet, sites: Sites, tmp_path: Path) -> None:
+    """--recheck DAYS through the fleet: the archived articles fetched again with their
+    validators, counted unchanged, exactly as `parknews crawl --recheck` counts them."""
+    local = tmp_path / "local-recheck.db"
+    site = ("rentsh", "--start-url", sites.rentsh.url + "/")
+    for extra in ((), ("--recheck", "100000")):
+        done = run_cli("crawl", *site, "--db", str(local), *FAST, *extra)
+        assert "Traceback" not in done.stderr
+    fleet.crawl(*site, *FLEET_FAST)
+    fleet.writer()
+    fleet.worker("w1")
+    fleet.wait()
+    fleet.procs.clear()
+    fleet.crawl(*site, *FLEET_FAST, "--recheck", "100000")
+    fleet.writer("writer2")
+    fleet.worker("w2")
+    fleet.wait()
+    got, want = archive_view(fleet.db), archive_view(local)
+    for table in want:
+        assert got[table] == want[table], table
+    with sqlite3.connect(fleet.db) as c:
+        recheck = c.execute("SELECT articles_unchanged, articles_new, pages_fetched FROM runs ORDER BY id DESC").fetchone()
+    assert recheck[0] >= 14 and recheck[1] == 0, recheck
