@@ -448,3 +448,31 @@ def test_a_fleet_recheck_run_equals_a_local_recheck_run(fleet: Fleet, sites: Sit
     with sqlite3.connect(fleet.db) as c:
         recheck = c.execute("SELECT articles_unchanged, articles_new, pages_fetched FROM runs ORDER BY id DESC").fetchone()
     assert recheck[0] >= 14 and recheck[1] == 0, recheck
+
+
+def test_redis_keeps_only_the_latest_finished_runs(redis_url: str, tmp_path: Path) -> None:
+    """In-flight state lives in Redis, history in the archive: a writer keeps the newest
+    finished runs' hashes (1000 by default; 2 here) and deletes older ones."""
+    import redis
+
+    from parknews.archive.fleet import FleetWriter, Keys
+    from parknews.sites.profiles import SITES_DIR
+
+    client = redis.Redis.from_url(redis_url)
+    keys = Keys(f"keep{os.getpid()}")
+    writer = FleetWriter(client, tmp_path / "a.db", keys, log=lambda line: None, keep_finished=2)
+    writer.open()
+    try:
+        text = (SITES_DIR / "rentsh.toml").read_text("utf-8")
+        rids = []
+        for _ in range(4):
+            rid = writer.start_run({"site": "rentsh", "profile_text": text, "start_urls": []})
+            client.delete(keys.queue(rid))  # its seed taken away: nothing left to do
+            writer.step()
+            rids.append(rid)
+    finally:
+        writer.close()
+    assert [int(r) for r in client.zrange(keys.finished, 0, -1)] == rids[2:]
+    assert [bool(client.exists(keys.run(r))) for r in rids] == [False, False, True, True]
+    with sqlite3.connect(tmp_path / "a.db") as c:
+        assert [r for (r,) in c.execute("SELECT finish_reason FROM runs ORDER BY id")] == ["finished"] * 4

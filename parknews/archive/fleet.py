@@ -324,7 +324,7 @@ class FleetWriter:
     """``parknews fleet writer``: the only process that writes the archive."""
 
     def __init__(self, client: Any, db_path: Path, keys: Keys | None = None, *, batch: int = 200,
-                 log: Callable[[str], None] | None = None) -> None:
+                 log: Callable[[str], None] | None = None, keep_finished: int = 1000) -> None:
         self.client = client
         self.keys = keys or Keys()
         self.db_path = db_path
@@ -334,6 +334,7 @@ class FleetWriter:
         self.runs: dict[int, ActiveRun] = {}
         self.stored_messages = 0
         self.started = time.time()
+        self.keep_finished = keep_finished  # finished runs `fleet status` can show; the archive keeps all
 
     # The scripts, registered once per client.
     def _scripts(self) -> None:
@@ -529,6 +530,13 @@ class FleetWriter:
         pipe.zadd(k.finished, {str(rid): time.time()})
         pipe.delete(k.queue(rid), k.dupe(rid), k.known(rid), k.skipped(rid), *sections)
         pipe.execute()
+        # Redis holds in-flight state; the runs table holds history. Older finished runs go.
+        old = [r.decode() for r in self.client.zrange(k.finished, 0, -self.keep_finished - 1)]
+        if old:
+            pipe = self.client.pipeline(transaction=True)
+            pipe.delete(*[k.run(r) for r in old])
+            pipe.zrem(k.finished, *old)
+            pipe.execute()
         if run.lock is not None:
             run.lock.release()
         counts = run.writer.counts
