@@ -19,6 +19,9 @@ from configparser import ConfigParser
 from pathlib import Path
 
 import pytest
+from systemd_units import one as _one
+from systemd_units import seconds as _seconds
+from systemd_units import unit as _unit
 
 from conftest import ROOT
 
@@ -36,33 +39,6 @@ HARDENING = ("NoNewPrivileges", "ProtectSystem", "ReadWritePaths", "ProtectHome"
              "ProtectKernelTunables", "ProtectKernelModules", "ProtectKernelLogs", "ProtectControlGroups",
              "ProtectClock", "ProtectHostname", "RestrictAddressFamilies", "RestrictNamespaces", "RestrictRealtime",
              "RestrictSUIDSGID", "LockPersonality", "SystemCallArchitectures", "CapabilityBoundingSet", "UMask")
-
-
-def _unit(path: Path) -> dict[str, dict[str, list[str]]]:
-    """A systemd unit file as {section: {key: [values...]}} (keys may repeat)."""
-    sections: dict[str, dict[str, list[str]]] = {}
-    current: dict[str, list[str]] | None = None
-    for raw in path.read_text("utf-8").splitlines():
-        line = raw.strip()
-        if not line or line.startswith(("#", ";")):
-            continue
-        if line.startswith("[") and line.endswith("]"):
-            current = sections.setdefault(line[1:-1], {})
-            continue
-        key, sep, value = line.partition("=")
-        assert sep and current is not None and not line.endswith("\\"), f"{path.name}: not a directive: {raw!r}"
-        current.setdefault(key.strip(), []).append(value.strip())
-    return sections
-
-
-def _one(section: dict[str, list[str]], key: str) -> str:
-    assert len(section.get(key, [])) == 1, f"{key}= should be set once: {section.get(key)}"
-    return section[key][0]
-
-
-def _seconds(span: str) -> float:
-    units = {"": 1, "s": 1, "sec": 1, "min": 60, "m": 60, "h": 3600, "hour": 3600}
-    return sum(float(n) * units[u] for n, u in re.findall(r"(\d+(?:\.\d+)?)\s*([a-z]*)", span))
 
 
 def _environment(service: dict[str, list[str]]) -> dict[str, str]:

@@ -35,6 +35,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from systemd_units import one as _one
+from systemd_units import seconds as _seconds
+from systemd_units import unit as _unit
 
 from conftest import FIXTURES, ROOT
 from parknews.crawl.localsite import DEMO_SITES, LocalSite
@@ -300,36 +303,6 @@ def test_a_crawl_scheduled_through_scrapyd_fills_the_archive(scrapyd: Scrapyd, t
 
 CRAWL_SERVICES = ("parknews@.service", "parknews-recheck@.service")
 TIMERS = ("parknews@.timer", "parknews-recheck@.timer")
-
-
-def _unit(path: Path) -> dict[str, dict[str, list[str]]]:
-    """A systemd unit file as {section: {key: [values...]}} (keys may repeat)."""
-    sections: dict[str, dict[str, list[str]]] = {}
-    current: dict[str, list[str]] | None = None
-    for raw in path.read_text("utf-8").splitlines():
-        line = raw.strip()
-        if not line or line.startswith(("#", ";")):
-            continue
-        if line.startswith("[") and line.endswith("]"):
-            current = sections.setdefault(line[1:-1], {})
-            continue
-        key, sep, value = line.partition("=")
-        assert sep and current is not None and not line.endswith("\\"), f"{path.name}: not a directive: {raw!r}"
-        current.setdefault(key.strip(), []).append(value.strip())
-    return sections
-
-
-def _one(section: dict[str, list[str]], key: str) -> str:
-    assert len(section.get(key, [])) == 1, f"{key}= should be set once: {section.get(key)}"
-    return section[key][0]
-
-
-def _seconds(span: str) -> float:
-    units = {"": 1, "s": 1, "sec": 1, "min": 60, "m": 60, "h": 3600, "hour": 3600}
-    total = 0.0
-    for number, unit in re.findall(r"(\d+(?:\.\d+)?)\s*([a-z]*)", span):
-        total += float(number) * units[unit]
-    return total
 
 
 def _check_crawl_args(argv: list[str]) -> None:
