@@ -598,9 +598,9 @@ class FleetWriter:
                 pipe.execute()
                 continue
             ids = [m["id"] for _r, m in group]
-            done = {row[0] for row in self.db.execute(
+            already = {row[0] for row in self.db.execute(
                 f"SELECT id FROM fleet_messages WHERE id IN ({','.join('?' * len(ids))})", ids).fetchall()}
-            fresh = [m for _r, m in group if m["id"] not in done]
+            fresh = [m for _r, m in group if m["id"] not in already]
             entries = [e for m in fresh for e in m["entries"]]
 
             def mark(db: Any, fresh: list[dict[str, Any]] = fresh, rid: int = rid) -> None:

@@ -64,17 +64,12 @@ class ArchiveWriter:
         for key in RUN_COUNTS:
             writer.counts[key] = row.get(key) or 0
         writer.coverage.update(json.loads(row.get("coverage") or "{}").get("counts", {}))
-        for table in ("pages", "failures"):
-            try:
-                rows = db.execute(f"SELECT url FROM {table} WHERE run_id = ?", [run_id]).fetchall()
-            except sqlite3.OperationalError:
-                rows = []
-            writer.answered.update(url_key(url) for (url,) in rows)
         try:
-            rows = db.execute("SELECT final_url FROM pages WHERE run_id = ?", [run_id]).fetchall()
-            writer.answered.update(url_key(url) for (url,) in rows if url)
+            rows = db.execute("SELECT url, final_url FROM pages WHERE run_id = ? UNION ALL "
+                              "SELECT url, NULL FROM failures WHERE run_id = ?", [run_id, run_id]).fetchall()
         except sqlite3.OperationalError:
-            pass
+            rows = []  # an archive from before run ids on pages: nothing known answered
+        writer.answered.update(url_key(url) for row in rows for url in row if url)
         return writer
 
     # --- batches --------------------------------------------------------------------

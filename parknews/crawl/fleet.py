@@ -137,6 +137,10 @@ class FleetWalk(SiteSpider):
         return request
 
     def _load_known(self) -> None:
+        """Read once per walk (the seeding worker's seed_requests() asks again: no second read)."""
+        if getattr(self, "_known_loaded", False):
+            return
+        self._known_loaded = True
         keys, client = self.fleet.keys, self.fleet.redis
         self.known = {canonicalize_url(m.decode()) for m in client.smembers(keys.known(self.rid))}
         self.pending = json.loads(self.info.get("pending") or "[]")
@@ -276,10 +280,7 @@ class RunQueues(Base):
     def push(self, request: Request) -> None:
         rid = request.meta["run"]
         held = request.meta.get("fleet_id")
-        member = self._encode_request(request)
-        pipe = self.server.pipeline(transaction=True)
-        pipe.zadd(self.keys.queue(rid), {member: -request.priority})
-        pipe.execute()
+        self.server.zadd(self.keys.queue(rid), {self._encode_request(request): -request.priority})
         if held:
             self.release(held, rid)  # a retry or redirect of a taken request takes its place
 
@@ -395,6 +396,13 @@ class FleetGate:
     def __init__(self, crawler: Any) -> None:
         self.crawler = crawler
         self.lease_ms = int(crawler.settings.getfloat("DOWNLOAD_TIMEOUT", 30) * 1000 + 10000)
+        self._take: Any = None
+        self._give: Any = None
+
+    def _scripts(self, fleet: FleetSpider) -> None:
+        if self._take is None:
+            self._take = fleet.redis.register_script(GATE)
+            self._give = fleet.redis.register_script(GATE_DONE)
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> FleetGate:
@@ -406,7 +414,6 @@ class FleetGate:
 
         fleet = self.crawler.spider
         if not hasattr(fleet, "redis"):
-            self.gate = None
             return None
         host = (urlsplit(request.url).hostname or "").lower()
         rid = request.meta.get("run")
@@ -414,10 +421,9 @@ class FleetGate:
         delay = walk.delay if walk else self.crawler.settings.getfloat("PARKNEWS_FLEET_DEFAULT_DELAY", 1.0)
         concurrency = walk.concurrency if walk else 1
         token = new_id()
-        gate = fleet.redis.register_script(GATE) if not hasattr(self, "_gate") else self._gate
-        self._gate = gate
+        self._scripts(fleet)
         while True:
-            wait = int(gate(keys=[fleet.keys.gate(host), fleet.keys.gate_busy(host)],
+            wait = int(self._take(keys=[fleet.keys.gate(host), fleet.keys.gate_busy(host)],
                             args=[int(delay * 1000), concurrency, token, self.lease_ms]))
             if wait <= 0:
                 break
@@ -429,10 +435,9 @@ class FleetGate:
         held = request.meta.pop("fleet_gate", None)
         if held:
             fleet = self.crawler.spider
-            if not hasattr(self, "_done"):
-                self._done = fleet.redis.register_script(GATE_DONE)
+            self._scripts(fleet)
             host, token, delay_ms, concurrency = held
-            self._done(keys=[fleet.keys.gate(host), fleet.keys.gate_busy(host)], args=[token, delay_ms, concurrency])
+            self._give(keys=[fleet.keys.gate(host), fleet.keys.gate_busy(host)], args=[token, delay_ms, concurrency])
 
     def process_response(self, request: Request, response: Response, spider: Any = None) -> Response:
         self._free(request)
