@@ -236,6 +236,7 @@ def _fill_body(
     if chrome:
         _drop_chrome(root, site, removed)
     blocks = _absolutize(linearize(root), page)
+    blocks = _drop_info_line_blocks(blocks, info_lines, removed)
 
     blocks, source, original_title, credits = _read_labelled_lines(blocks, removed)
     blocks, editors = _take_editor_lines(blocks, removed)
@@ -267,6 +268,21 @@ def _fill_body(
     article.images = list(dict.fromkeys(b.image for b in blocks if b.kind == "img" and b.image))
     article.language = _language(article.body, page.lang)
     article.removed = removed
+
+
+def _drop_info_line_blocks(blocks: list[Block], info_lines: list[str], removed: list[Removal]) -> list[Block]:
+    """The info line read under the headline, when the block holds it as bare text of its own
+    (a table cell with headline, info line and text separated by <br>s): not body."""
+    if not info_lines:
+        return blocks
+    lines = set(info_lines)
+    kept: list[Block] = []
+    for k, b in enumerate(blocks):
+        if k < 4 and b.kind in ("p", "h") and b.text and simplify_labels(b.text) in lines:
+            removed.append(Removal(rule="field.info_line", text=b.text))
+            continue
+        kept.append(b)
+    return kept
 
 
 # --- page-level helpers ---------------------------------------------------------
@@ -418,7 +434,29 @@ def _stated_headline(page: Page, index: TreeIndex) -> HtmlElement | None:
     if block is None or block is el:
         return el
     own = len(collapse(text_of(el)))
-    return el if len(collapse(text_of(block))) <= own * 1.5 + 10 else None
+    if len(collapse(text_of(block))) <= own * 1.5 + 10:
+        return el
+    return el if _line_of_its_own(el, block) else None
+
+
+def _line_of_its_own(el: HtmlElement, block: HtmlElement) -> bool:
+    """el is a visual line of its own inside a larger block: nothing but <br>s, blocks or the
+    block's edges on either side of it ("<td><b>标题</b><br>发布时间：…<br>　　正文…</td>")."""
+    node = el
+    while node is not block:
+        parent = node.getparent()
+        if parent is None:
+            return False
+        prev, nxt = node.getprevious(), node.getnext()
+        before = (prev.tail if prev is not None else parent.text) or ""
+        if before.strip() or (node.tail or "").strip():
+            return False
+        if prev is not None and not (isinstance(prev.tag, str) and (prev.tag == "br" or prev.tag in BLOCK_TAGS)):
+            return False
+        if nxt is not None and not (isinstance(nxt.tag, str) and (nxt.tag == "br" or nxt.tag in BLOCK_TAGS)):
+            return False
+        node = parent
+    return True
 
 
 _TRAILING_INFO = re.compile(r"(?:作者|来源|稿源|发布时间|发布日期|发表时间|时间|日期|点击|浏览|阅读|评论|编辑)\s*[:：]")
@@ -544,6 +582,10 @@ def _info_lines(tree: HtmlElement, title_el: HtmlElement | None, site: SiteRules
     inside = _headline_parts(title_el)[1]  # PHPCMS writes it inside the <h1>
     lines = ([inside] if inside else []) + [_spaced_text(e) for e in _title_and_info_elements(title_el)[1:]]
     if not lines:
+        tail = _tail_line(title_el)
+        if tail:
+            lines.append(tail)
+    if not lines:
         parent = title_el.getparent()
         if parent is not None:
             for sib in parent.itersiblings():
@@ -552,6 +594,37 @@ def _info_lines(tree: HtmlElement, title_el: HtmlElement | None, site: SiteRules
                     lines.append(text)
                     break
     return lines
+
+
+# Inline elements a bare-text line may run through ("<font>2005-8-12</font> 16:12:21").
+_INLINE_LINE_TAGS = frozenset(("font", "span", "b", "strong", "em", "i", "a", "u", "small", "label", "nobr"))
+
+
+def _tail_line(title_el: HtmlElement) -> str:
+    """The info line written as bare text right after the headline, in the headline's own
+    container: "<b>标题</b><br>发布时间：2005-8-12 16:12:21 点击：3<br><br>　　正文…" (table
+    cells of older portal templates) or "<h1>标题</h1>来源：本站 时间：…<br>". The first
+    visual line after the headline (up to a <br> or a block) when it is short, holds no
+    sentence and holds a field label or a date."""
+    pieces: list[str] = [title_el.tail or ""]
+    sib = title_el.getnext()
+    while sib is not None and len(pieces) < 12:
+        tag = sib.tag.lower() if isinstance(sib.tag, str) else ""
+        if tag == "br":
+            if collapse(" ".join(pieces)):
+                break
+        elif tag in _INLINE_LINE_TAGS:
+            if len(sib) > 4:
+                break
+            pieces.append(" ".join(sib.itertext()))
+        elif tag:
+            break
+        pieces.append(sib.tail or "")
+        sib = sib.getnext()
+    line = collapse(" ".join(pieces))
+    if not line or len(line) >= 200 or _SENTENCES.search(line):
+        return ""
+    return line if rules.INFO_LINE_HINT.search(line) or parse_datetime(line) else ""
 
 
 _META_LABELS = re.compile(r"(?:作者|来源|稿源|发布时间|发布日期|发表时间|时间|日期|点击|浏览|编辑)\s*[:：]")

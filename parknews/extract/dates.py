@@ -959,8 +959,44 @@ def find_published(
     for step in _STEPS:
         found = step(page, meta_lines, tz, ctx)
         if found:
-            return _local_rendering(page, found, tz) if step in (_from_jsonld, _from_meta) else found
+            if step in (_from_jsonld, _from_meta):
+                found = _local_rendering(page, found, tz)
+                found = _page_zone_rendering(page, found, meta_lines, tz, ctx)
+            return found
     return None
+
+
+def _is_chinese_page(page: Page) -> bool:
+    """<html lang="zh…">, or no language stated and a <title> in Chinese."""
+    lang = (page.lang or "").strip().lower()
+    if lang:
+        return lang.startswith("zh")
+    return bool(_CJK.search(page.title_tag or ""))
+
+
+def _page_zone_rendering(
+    page: Page, found: tuple[str, str], meta_lines: Sequence[str], tz: str, ctx: dict
+) -> tuple[str, str]:
+    """A UTC value (Z, +00:00) in the meta tags or JSON-LD of a Chinese page, read at the
+    page's own zone: "2020-05-06T23:30:00Z" is 2020-05-07 07:30 in Beijing, the day the page
+    shows and its readers saw. Unless the page shows the UTC reading's wall time itself as
+    its local time: then the CMS wrote its local time with a "Z" it does not mean, and that
+    wall time is kept, in the page's zone."""
+    instant = _instant(found[0])
+    if instant is None or instant.utcoffset() != _dt.timedelta(0) or tz in ("Z", "+00:00"):
+        return found
+    if not _is_chinese_page(page):
+        return found
+    sign = 1 if tz[0] == "+" else -1
+    zone = _dt.timezone(sign * _dt.timedelta(hours=int(tz[1:3]), minutes=int(tz[4:6])))
+    local = instant.astimezone(zone).strftime("%Y-%m-%dT%H:%M:%S") + tz
+    shown = _from_labels(page, meta_lines, tz, ctx)
+    wall = f"{found[0][:19]}{tz}"
+    if shown and len(shown[0]) > 10 and shown[0][:16] == found[0][:16]:
+        return wall, found[1]  # the page shows that wall time as its own
+    if local[:10] != found[0][:10] and shown and shown[0] == found[0][:10]:
+        return wall, found[1]  # the page shows the UTC reading's day, not the converted one
+    return local, found[1]
 
 
 def _instant(iso: str) -> _dt.datetime | None:

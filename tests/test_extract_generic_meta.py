@@ -1,0 +1,69 @@
+"""Dates and authors on templates no profile was written for (issue 12): info lines written as
+bare text, UTC machine values on Chinese pages, masthead dates, full-width dates, blog owners.
+
+The pages in tests/fixtures/generic_meta/ were written for these tests from the common shapes
+of such sites; none is a copy of a real page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from parknews.extract import extract_article
+
+FIXTURES = Path(__file__).parent / "fixtures" / "generic_meta"
+
+
+def _extract(name: str, url: str = "http://www.example.gov.cn/xwdt/show.asp?id=1183"):
+    return extract_article((FIXTURES / name).read_bytes(), url)
+
+
+def test_bare_info_line_after_a_headline_line_in_a_table_cell() -> None:
+    # GBK bytes; headline, info line and text in one <td>, separated by <br>s; a sidebar of
+    # dated links and a footer's year range beside it.
+    a = _extract("portal_cell_bare_info_line.html")
+    assert a.title == "城东工业园新增标准厂房12万平方米"
+    assert a.published_at == "2006-03-08T09:41:07+08:00"  # 2006-3-8 9:41:07, not the sidebar's 2006-3-6
+    assert a.byline.reporters == ["刘建华"]
+    assert a.source_outlet == "县工业园区管委会"
+    lines = a.body.splitlines()
+    assert len(lines) == 3
+    assert lines[0].startswith("今年以来，城东工业园加快基础设施建设")
+    assert lines[-1].endswith("力争年内引进亿元以上项目5个。")
+    for leak in ("作者", "点击数", "打印本页", "版权所有", "县领导调研"):
+        assert leak not in a.body, leak
+
+
+def test_bare_info_line_as_the_tail_of_the_h1() -> None:
+    a = _extract("headline_tail_info_line.html", "https://www.gangcheng.example.com/news/2019/0412/90.html")
+    assert a.title == "保税区一季度外贸进出口增长15%"
+    assert a.published_at == "2019-04-12T16:05:33+08:00"  # not the hot list's 2019-04-10
+    assert a.byline.reporters == ["孙丽"]
+    assert a.body.splitlines()[0].startswith("记者从保税区管委会获悉")
+    assert "评论" not in a.body and "Copyright" not in a.body
+
+
+def test_utc_value_of_a_chinese_page_is_read_at_beijing_time() -> None:
+    # JSON-LD and article:published_time in UTC (16:45Z); the page shows "06-19 00:45" (no
+    # year): the article is of the 19th in its readers' day, not the 18th.
+    a = _extract("jsonld_utc_after_midnight.html", "https://www.binjiang.example.cn/local/20210619/3.html")
+    assert a.published_at == "2021-06-19T00:45:00+08:00"
+    assert a.published_raw == "2021-06-18T16:45:00.000Z"
+
+
+def test_a_z_the_cms_does_not_mean_keeps_the_wall_time_the_page_shows() -> None:
+    # <meta name="PubDate" content="2022-03-15T21:30:00Z"> on a page that shows 发布时间：2022-03-15:
+    # converting would make it the 16th; the page says the 15th.
+    a = _extract("meta_z_written_as_local.html", "http://www.gxq.example.gov.cn/gxdt/202203/t20220315_88.html")
+    assert a.published_at == "2022-03-15T21:30:00+08:00"
+    assert a.source_outlet == "高新区人才办"
+
+
+def test_utc_values_of_other_pages_keep_their_zone() -> None:
+    html = (
+        b'<html lang="en"><head><title>Port volumes rise</title>'
+        b'<meta property="article:published_time" content="2021-06-18T16:45:00Z"></head><body>'
+        b"<h1>Port volumes rise</h1><p>" + b"Container volumes rose again in May, the port said on Friday. " * 8
+        + b"</p></body></html>"
+    )
+    a = extract_article(html, "https://news.example.com/port-volumes")
+    assert a.published_at == "2021-06-18T16:45:00Z"
