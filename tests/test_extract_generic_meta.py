@@ -67,3 +67,32 @@ def test_utc_values_of_other_pages_keep_their_zone() -> None:
     )
     a = extract_article(html, "https://news.example.com/port-volumes")
     assert a.published_at == "2021-06-18T16:45:00Z"
+
+
+def test_masthead_today_bar_is_not_the_date_and_full_width_dates_are_read() -> None:
+    # <div id="top"><span class="date">2011年9月1日 星期四</span>: a static "today" bar above the
+    # headline; the info line writes its date in full-width digits and marks.
+    a = _extract("masthead_date_fullwidth_info.html")
+    assert a.title == "镇工业集中区污水管网改造工程完工"
+    assert a.published_at == "2020-06-12"
+    assert a.published_raw == "２０２０－０６－１２"
+    assert a.source_outlet == "镇建设办"
+    assert a.body.splitlines()[0].startswith("近日，镇工业集中区污水管网改造工程全面完工")
+
+
+def test_masthead_date_gives_way_to_the_url_or_to_nothing() -> None:
+    page = (FIXTURES / "masthead_date_url_date.html").read_bytes()
+    a = extract_article(page, "https://www.hubin.example.com/news/2020/06/15/8812.html")
+    assert a.published_at == "2020-06-15"  # from the URL, not the header bar's 2011
+    assert extract_article(page, "https://www.hubin.example.com/news/8812.html").published_at is None
+
+
+def test_an_article_header_above_the_headline_still_gives_the_date() -> None:
+    body = "<p>" + "园区召开年度工作会议，总结去年工作，部署今年任务，会议由管委会主任主持。" * 3 + "</p>"
+    html = (
+        "<html><head><meta charset='utf-8'><title>园区召开年度工作会议</title></head><body>"
+        "<div class='header'><span class='date'>2011年1月1日</span></div>"
+        "<div class='post'><div class='post-top'><span class='date'>2024-02-20</span></div>"
+        f"<h1>园区召开年度工作会议</h1><div class='entry'>{body}</div></div></body></html>"
+    ).encode()
+    assert extract_article(html, "http://www.example.com/p/1.html").published_at == "2024-02-20"

@@ -37,9 +37,10 @@ _DATE_PATTERNS: tuple[re.Pattern[str], ...] = (
         r"(?<!\d)(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})(?P<dend>)[T ](?P<H>\d{2}):(?P<M>\d{2})"
         r"(?::(?P<S>\d{2})(?:[.,]\d+)?)?\s?(?P<off>Z|[+-]\d{2}:?\d{2})(?!\d)"
     ),
-    # 2024-10-12 14:35:06, 2024/10/12 9:05, 2024.10.12, 2024-6-5: CMS info lines and meta tags
+    # 2024-10-12 14:35:06, 2024/10/12 9:05, 2024.10.12, 2024-6-5: CMS info lines and meta tags;
+    # full-width digits and marks of older government pages (２００５－８－１２) too
     re.compile(
-        r"(?<![\d.])(?P<y>\d{4})\s*(?P<sep>[-/.])\s*(?P<m>\d{1,2})\s*(?P=sep)\s*(?P<d>\d{1,2})(?!\d)(?P<dend>)"
+        r"(?<![\d.])(?P<y>\d{4})\s*(?P<sep>[-/.－／．])\s*(?P<m>\d{1,2})\s*(?P=sep)\s*(?P<d>\d{1,2})(?!\d)(?P<dend>)"
         + _WEEKDAY
         + r"(?:(?:\s*|T)"
         + _CLOCK
@@ -78,7 +79,8 @@ _DATE_PATTERNS: tuple[re.Pattern[str], ...] = (
 _ASCII_LETTER = re.compile(r"[A-Za-z]")
 _PATTERN_NEEDS: tuple[Callable[[str], bool], ...] = (
     lambda text: "-" in text and ":" in text,  # 2024-10-12T14:35
-    lambda text: "-" in text or "/" in text or "." in text,  # 2024-10-12, 2024/10/12, 2024.10.12
+    # 2024-10-12, 2024/10/12, 2024.10.12, and with full-width marks (２０２４－１０－１２)
+    lambda text: "-" in text or "/" in text or "." in text or "－" in text or "／" in text or "．" in text,
     lambda text: "/" in text,  # 9/17/2004
     lambda text: _ASCII_LETTER.search(text) is not None,  # Sep 10, 2005
     lambda text: "年" in text,  # 2024年10月12日
@@ -181,6 +183,12 @@ _CHROME_TAGS: frozenset[str] = frozenset({"footer", "nav", "aside"})
 _PART_WORDS: frozenset[str] = frozenset({"footer", "foot", "bottom"})
 _ARTICLE_WORDS: frozenset[str] = frozenset({"post", "entry", "article", "blog", "content", "detail"})
 _WORD_SPLIT = re.compile(r"[^a-z0-9]+")
+# class/id words of a page's masthead: the site's header bar, whose date (a "today" widget, often
+# written once into a static template) is never the article's when it sits above the headline
+# and does not contain it. (An article's own header holds the headline, or says "post", "entry"…)
+_MASTHEAD_WORDS: frozenset[str] = frozenset(
+    {"header", "head", "top", "topbar", "toptool", "toolbar", "banner", "masthead", "logo", "sitehead"}
+)
 _SKIP_TAGS: frozenset[str] = frozenset({"head", "title", "script", "style", "noscript", "template", "option", "select"})
 # Longest element text scanned for labelled dates: info lines are short.
 _MAX_TEXT = 200
@@ -417,6 +425,17 @@ def _is_chrome(el: etree._Element) -> bool:
     if chrome and chrome <= _PART_WORDS and words & _ARTICLE_WORDS:
         return False  # "post-footer", "entry-meta bottom": the foot of the article itself
     return bool(chrome)
+
+
+def _is_masthead(el: etree._Element) -> bool:
+    """The page's header bar (not the article's own header, which says post/entry/article…)."""
+    names = _class_words(el).strip()
+    if not names and el.tag != "header":
+        return False
+    words = set(_WORD_SPLIT.split(names))
+    if words & _ARTICLE_WORDS or (el.tag == "header" and next(el.iterancestors("article"), None) is not None):
+        return False
+    return bool(words & _MASTHEAD_WORDS or el.tag == "header")
 
 
 def _own_text(el: etree._Element) -> str:
@@ -713,6 +732,8 @@ def _tree_candidates(page: Page, tz: str, index: TreeIndex) -> list[tuple[tuple[
         # Chrome and lists of other articles are ruled out before any text is scanned.
         lineage = [a for a in (el, *el.iterancestors()) if a not in anchor_ancestors]
         if any(chrome[a] if a in chrome else chrome.setdefault(a, _is_chrome(a)) for a in lineage):
+            continue
+        if anchor is not None and i < anchor and any(_is_masthead(a) for a in lineage):
             continue
         if _in_dated_list(lineage, tz, dated_lists):
             continue
