@@ -96,3 +96,42 @@ def test_an_article_header_above_the_headline_still_gives_the_date() -> None:
         f"<h1>园区召开年度工作会议</h1><div class='entry'>{body}</div></div></body></html>"
     ).encode()
     assert extract_article(html, "http://www.example.com/p/1.html").published_at == "2024-02-20"
+
+
+def test_blog_entry_naming_no_writer_is_the_blog_owners_and_commenters_and_friends_are_not() -> None:
+    # "<title>… - 冬青的博客 - 城南博客"; commenters' links say "小雨的博客", the friends box lists
+    # three more blogs: only the page's own blog names its writer.
+    a = _extract("blog_owner_in_title.html", "http://blog.chengnan.example.com/dongqing/archive/2009/05/17/118.html")
+    assert a.title == "周末去了趟湿地公园"
+    assert a.byline.reporters == ["冬青"]
+    assert a.published_at == "2009-05-17T21:08:44+08:00"
+    assert a.body.splitlines()[-1].endswith("回家的时候太阳都快落山了。")
+    assert "照片真漂亮" not in a.body
+
+
+def test_several_blogs_named_on_a_page_name_nobody() -> None:
+    page = (FIXTURES / "blog_owner_in_title.html").read_text(encoding="utf-8")
+    page = page.replace("周末去了趟湿地公园 - 冬青的博客 - 城南博客", "周末去了趟湿地公园 - 城南博客")
+    page = page.replace("<span>冬青的博客</span>", "<span>城南博客</span>")
+    a = extract_article(page.encode("utf-8"), "http://blog.chengnan.example.com/dongqing/archive/2009/05/17/118.html")
+    assert a.byline.reporters == []  # 小雨, 老周 (comments), 阿兰, 石头, 远山 (friends): nobody's entry
+
+
+def test_blog_masthead_naming_a_person_gives_the_owner_inside_an_aspnet_form() -> None:
+    # .Text-style blog: the whole page inside <form id="Form1">, the masthead <h1> links to the
+    # blog's home, the entry foot "发表于 …(阅读:1203;评论:2)" is no body text.
+    a = _extract("blog_masthead_owner.html", "http://blog.devclub.example.com/zhaolei/archive/2005/03/02/52311.aspx")
+    assert a.title == "用 C# 读写 INI 文件"
+    assert a.byline.reporters == ["赵磊"]  # not the commenter 刘洋
+    assert a.published_at == "2005-03-02T10:20:00+08:00"
+    lines = a.body.splitlines()
+    assert len(lines) == 3
+    assert lines[0].startswith("不少老系统的配置还放在 INI 文件里。")
+    assert "阅读" not in a.body and "正好用得上" not in a.body
+
+
+def test_a_site_masthead_linking_to_the_root_names_nobody() -> None:
+    page = (FIXTURES / "blog_masthead_owner.html").read_text(encoding="utf-8")
+    page = page.replace('href="http://blog.devclub.example.com/zhaolei/">赵磊', 'href="http://www.jinqiao.example.com/">金桥')
+    a = extract_article(page.encode("utf-8"), "http://www.jinqiao.example.com/news/52311.aspx")
+    assert a.byline.reporters == []  # a site's name that reads like a person is no writer

@@ -273,8 +273,6 @@ def _fill_body(
 def _drop_info_line_blocks(blocks: list[Block], info_lines: list[str], removed: list[Removal]) -> list[Block]:
     """The info line read under the headline, when the block holds it as bare text of its own
     (a table cell with headline, info line and text separated by <br>s): not body."""
-    if not info_lines:
-        return blocks
     lines = set(info_lines)
     kept: list[Block] = []
     for k, b in enumerate(blocks):
@@ -282,7 +280,14 @@ def _drop_info_line_blocks(blocks: list[Block], info_lines: list[str], removed: 
             removed.append(Removal(rule="field.info_line", text=b.text))
             continue
         kept.append(b)
+    # An entry's foot line: "发表于 2005年3月2日 10:20 - (阅读:1203;评论:2)", a date and counters.
+    while kept and kept[-1].kind == "p" and _ENTRY_FOOT.search(kept[-1].text) and len(kept[-1].text) <= 80 \
+            and not _SENTENCES.search(kept[-1].text) and parse_datetime(kept[-1].text):
+        removed.append(Removal(rule="field.entry_foot", text=kept.pop().text))
     return kept
+
+
+_ENTRY_FOOT = re.compile(r"(?:阅读|评论|点击|浏览|回复|人气)\s*[:：(（]?\s*\d")
 
 
 # --- page-level helpers ---------------------------------------------------------
@@ -315,7 +320,10 @@ def _strip_page(tree: HtmlElement) -> None:
         if is_hidden(el):
             drop_element(el)
     for form in forms:
-        if text_length(text_of(form)) < 200:
+        text = text_of(form)
+        # A short form is a search box, a login or a comment box; an ASP.NET page wraps the
+        # whole page in one, with a short post's sentences in it.
+        if text_length(text) < 200 and sum(text.count(mark) for mark in "。！？") < 2:
             drop_element(form)
 
 

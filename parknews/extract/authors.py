@@ -10,7 +10,10 @@ wins (editors met on the way are kept with it):
 5. the CMS record in comments (:class:`parknews.extract.dates.PageClues`);
 6. labelled short texts further away, in the article's own area (a blog entry's foot);
 7. "posted by" lines: "X 发表于 2005-9-15", "由X张贴 @ 2005-03-21", "2005/03/15 22:36:13 by X";
-8. a line of names alone in the essay header, between the title and the text ("胡平").
+8. a line of names alone in the essay header, between the title and the text ("胡平");
+9. the blog's owner, on a blog entry that names no writer: the one "X的博客" (X's blog,
+   space, column) the page names, or a person's name as the blog's masthead, linked to the
+   blog's home.
 
 Like the date finder, it never reads page chrome (sidebars, footers, navigation, comments,
 related lists) and never a list of other articles; site names, URLs, 佚名/admin/本站 and
@@ -174,6 +177,7 @@ def find_authors(
         lambda: _labelled_elements(ctx, near=False),
         lambda: _posted_by(ctx),
         lambda: [_name_line(ctx)],
+        lambda: [_blog_owner(ctx)],
     ):
         found = merge_bylines(*source())
         if _has_author(found):
@@ -631,3 +635,71 @@ def _in_long_text(el: HtmlElement) -> bool:
     """The element, or its parent, holds a long text (the article, not a notice or a teaser)."""
     parent = el.getparent()
     return any(len(collapse(text_of(e))) >= 300 for e in (el, parent) if e is not None)
+
+
+# ---------------------------------------------------------------- the blog's owner
+
+# "张三的博客", "[太小心]的博客", "lily的个人空间", "王五的BLOG": the blog of one person.
+_BLOG_OF = re.compile(
+    rf"^[\[【]?(?P<name>{_HANDLE})[\]】]?\s*的(?:个人)?(?:博客|博客空间|空间|专栏|日志|文集|[Bb][Ll][Oo][Gg])$"
+)
+_TITLE_PARTS = re.compile(r"\s*(?:[-_|–—»«]|&raquo;)\s*")
+# A masthead element of blog templates (.Text/cnblogs "headermaintitle", "blogname", "blog-title").
+_MASTHEAD_CLASS = ClassWords("headertitle|headermaintitle|blogname|blogtitle|blog-title|blog_title|blog-name")
+
+
+def _blog_owner(ctx: _Context) -> Byline:
+    """The owner of a blog entry that names no writer: the one person whose blog the page says
+    it is ("X的博客" in the <title>; else in a heading, a link or a link's title outside the
+    chrome and lists of comments), else a person's name as the blog's masthead (a heading above
+    the entry that only links to a blog home below the host's root: "<h1><a href=
+    ".../lijianzhong/">李建忠</a></h1>"). Several different "X的博客" (a list of friends'
+    blogs) name nobody."""
+    title_parts = [p for p in _TITLE_PARTS.split(ctx.page.title_tag or "") if p]
+    found = _blog_names(title_parts)
+    if not found:
+        texts: list[str] = []
+        for el in ctx.root.iter("a", "h1", "h2", "h3"):
+            own = [collapse(text_of(el))]
+            if el.tag == "a" and el.get("title"):
+                own.append(collapse(el.get("title")))
+            if _blog_names(own) and not ctx.excluded(el):
+                texts.extend(own)
+        found = _blog_names(texts)
+    if len(found) == 1:
+        name = found.pop()
+        return Byline(reporters=[name], raw=f"{name}的博客")
+    return Byline() if found else _masthead_owner(ctx)
+
+
+def _blog_names(texts: Sequence[str]) -> set[str]:
+    """The X of every "X的博客" among texts (persons only)."""
+    names: set[str] = set()
+    for text in texts:
+        if 3 <= len(text) <= 30 and "的" in text and (m := _BLOG_OF.match(text)):
+            name = m["name"]
+            if name not in _NOT_NAMES and _is_person(name) and not _is_place(name):
+                names.add(name)
+    return names
+
+
+def _masthead_owner(ctx: _Context) -> Byline:
+    if ctx.anchor is None:
+        return Byline()
+    for el in ctx.root.iter("h1", "h2", "div", "span"):
+        i = ctx.position.get(el)
+        if i is None or i >= ctx.anchor:
+            break
+        if el.tag in ("div", "span") and not _MASTHEAD_CLASS.search(_class_words(el)):
+            continue
+        links = list(el.iter("a"))
+        if len(links) != 1 or collapse(text_of(el)) != collapse(text_of(links[0])):
+            continue
+        name = collapse(text_of(links[0]))
+        href = links[0].get("href") or ""
+        m = re.match(r"(?i)^(?:https?://(?P<host>[^/]+))?(?P<path>/[^?#]*)", href)
+        if m is None or m["path"].strip("/") == "" or not re.search(r"(?i)blog|博客", (m["host"] or "") + m["path"]):
+            continue
+        if _surname_like(name) and len(name) >= 2 and _is_person(name) and not _is_place(name) and name not in _HEADER_WORDS:
+            return Byline(reporters=[name], raw=name)
+    return Byline()
