@@ -4,6 +4,7 @@ query errors, and the ``parknews search`` command."""
 from __future__ import annotations
 
 import json
+import math
 import random
 import shutil
 import sqlite3
@@ -13,15 +14,19 @@ import pytest
 
 from conftest import run_cli
 from parknews.archive.search import (
+    COUNT_BOUND,
+    RANK_BOUND,
+    RANK_WEIGHTS,
     QueryError,
     captions_text,
     highlight_pattern,
     index_windows,
+    is_token_char,
     parse_query,
     rebuild_index,
     search,
 )
-from parknews.archive.store import _fts_tokens_sql, delete_articles, open_db, save_article
+from parknews.archive.store import _fts_tokens_sql, delete_articles, open_db, save_article, save_articles
 from parknews.items import Article, Caption
 
 SEED_TITLE = "从产业链、创新链发力生物医药产业上虞生命健康产业向“新”而行"
@@ -273,7 +278,9 @@ def test_cli_json_lines(archive: Path) -> None:
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["title"] for r in records] == [SEED_TITLE]
     record = records[0]
-    assert set(record) == {"rank", "url", "site", "title", "published_at", "source_outlet", "score", "snippet", "highlights"}
+    assert set(record) == {"rank", "url", "site", "title", "published_at", "source_outlet", "score", "snippet", "highlights",
+                           "total", "total_exact", "ranked_among"}
+    assert (record["total"], record["total_exact"], record["ranked_among"]) == (1, True, None)
     assert all(record["snippet"][s:e] in ("2024", "上虞", "生物医药") for s, e in record["highlights"])
     limited = run_cli("search", "医药", "--db", str(archive), "--json", "--limit", "3", "--since", "2020-01-01")
     assert len(limited.stdout.splitlines()) == 3
@@ -316,3 +323,173 @@ def test_a_limited_search_is_the_head_of_the_full_ranking(archive: Path, limit: 
         assert bounded.hits == page.hits
         assert (bounded.total, bounded.total_exact) == ((full.total, True) if full.total <= 3 else (3, False))
     conn.close()
+
+
+# --- bounded ranking and counting ---------------------------------------------------
+
+
+def test_under_the_bounds_search_is_the_exhaustive_search(archive: Path) -> None:
+    """On the fixture archive every query is under the default bounds: the hits, their order,
+    scores and snippets, and the total are exactly those of ranking and counting everything."""
+    conn = sqlite3.connect(archive)
+    assert RANK_BOUND == 5_000 and COUNT_BOUND == 10_000
+    filters = [{}, {"site": "rentsh"}, {"since": "2021-01-01", "until": "2024-06-30"}]
+    for query in [q for q, _, _ in QUERIES] + ["园区", "产业", "的"]:
+        for kwargs in filters:
+            for limit in (1, 3, 20):
+                fast = search(conn, query, limit=limit, **kwargs)
+                full = search(conn, query, limit=limit, exhaustive=True, **kwargs)
+                assert fast == full, (query, kwargs, limit)
+                assert fast.ranked_among is None and fast.total_exact
+    conn.close()
+
+
+TERM, OTHER = "园区", "厂房"
+FILLER = "企业投资建设项目推进顺利，"
+
+
+def _many_matches(path: Path) -> list[tuple[int, Article]]:
+    """120 articles, stored in order (rowid 1..120): 园区 in 58 of them (some in the title, as
+    often as 9 times in the body), 厂房 in about a third, two sites, dates spread over five years. The
+    oldest matches say 园区 most, so exhaustive ranking and the newest-first bound disagree."""
+    rng = random.Random(15)
+    articles = []
+    for n in range(1, 121):
+        has_term = n <= 12 or n % 7 in (0, 2, 3)  # under half the rows, so bm25 gives it weight
+        k = (9 if n <= 12 else rng.randint(1, 4)) if has_term else 0
+        parts = [FILLER] * rng.randint(3, 12) + [f"{TERM}规划，"] * k + [f"{OTHER}出租，"] * (3 if n <= 12 else n % 3 == 0)
+        rng.shuffle(parts)
+        title = f"{TERM}动态{TERM}第{n}期" if has_term and n <= 12 else (
+            f"{TERM}动态第{n}期" if has_term and n % 5 == 0 else f"产业动态第{n}期")
+        day = f"{2019 + n % 5}-{1 + n % 12:02d}-{1 + n % 28:02d}"
+        articles.append(Article(url=f"http://example.invalid/post/{n}.html", site="alpha" if n % 2 else "beta",
+                                title=title, body="".join(parts), published_at=f"{day}T08:00:00+08:00"))
+    db = open_db(path)
+    with db.atomic():
+        for article in articles:  # one at a time: rowid order is the order they were stored
+            save_articles(db, [article], run_id=None)
+    rowids = dict(db.execute("SELECT url, rowid FROM articles").fetchall())
+    db.close()
+    return [(rowids[a.url], a) for a in articles]
+
+
+def _tokens(text: str | None) -> list[str]:
+    """The tokens unicode61 keeps of the index text: each window's letters and digits."""
+    return [t for t in ("".join(ch for ch in w if is_token_char(ch)) for w in index_windows(text)) if t]
+
+
+def _bm25(docs: list[tuple[int, Article]], terms: list[str]) -> dict[int, float]:
+    """FTS5's bm25 (k1 1.2, b 0.75, the search's column weights) recomputed from the texts, for
+    two-character terms (one token each), as score = -(what bm25() returns): higher is better."""
+    columns = {rowid: [_tokens(a.title), _tokens(a.body), []] for rowid, a in docs}
+    rows = len(columns)
+    avgdl = sum(len(c) for cols in columns.values() for c in cols) / rows
+    idf = []
+    for term in terms:
+        hits = sum(1 for cols in columns.values() if any(term in c for c in cols))
+        value = math.log((rows - hits + 0.5) / (hits + 0.5))
+        idf.append(value if value > 0 else 1e-6)
+    scores = {}
+    for rowid, cols in columns.items():
+        size = sum(len(c) for c in cols)
+        score = 0.0
+        for term, weight in zip(terms, idf, strict=True):
+            freq = sum(w * c.count(term) for w, c in zip(RANK_WEIGHTS, cols, strict=True))
+            score += weight * (freq * 2.2) / (freq + 1.2 * (1 - 0.75 + 0.75 * size / avgdl))
+        scores[rowid] = score
+    return scores
+
+
+@pytest.mark.parametrize("filters", [{}, {"site": "beta"}, {"since": "2021-01-01", "until": "2022-12-31"}],
+                         ids=["all", "site", "dates"])
+@pytest.mark.parametrize("query", [TERM, f"{TERM} {OTHER}"])
+def test_over_the_bound_the_hits_are_the_best_of_the_newest_matches(tmp_path: Path, query: str,
+                                                                    filters: dict[str, str]) -> None:
+    docs = _many_matches(tmp_path / "many.db")
+    terms = query.split()
+    since, until, site = filters.get("since", ""), filters.get("until", "9999"), filters.get("site")
+    matching = sorted((rowid for rowid, a in docs
+                       if all(t in a.title + a.body for t in terms) and (site is None or a.site == site)
+                       and since <= a.published_at and a.published_at[:10] <= until), reverse=True)
+    bound = len(matching) // 2  # the newest half: newer than the articles that say the terms most
+    assert bound >= 5 and len(matching) > bound + 2, "the archive must match well over the bound"
+    newest = matching[:bound]
+    scores = _bm25(docs, terms)
+    by_rowid = dict(docs)
+    expected = sorted(newest, key=lambda r: (-round(scores[r], 9), _desc(by_rowid[r].published_at), by_rowid[r].url))
+    conn = sqlite3.connect(tmp_path / "many.db")
+    result = search(conn, query, limit=5, rank_bound=bound, count_bound=bound + 2, **filters)
+    assert [h.url for h in result.hits] == [by_rowid[r].url for r in expected[:5]]
+    for hit, rowid in zip(result.hits, expected, strict=False):
+        assert hit.score == pytest.approx(scores[rowid], rel=1e-9)
+    assert result.ranked_among == bound
+    assert (result.total, result.total_exact) == (bound + 2, False)  # more than bound + 2 match
+    # The same as ranking everything and keeping only the newest matches' places in that order.
+    everything = search(conn, query, limit=None, **filters)
+    assert everything.total == len(matching) and everything.ranked_among is None
+    assert sorted(int(_post(h.url)) for h in everything.hits) == sorted(matching)
+    kept = [h for h in everything.hits if int(_post(h.url)) in newest]
+    assert [h.url for h in result.hits] == [h.url for h in kept[:5]]
+    assert [h.score for h in result.hits] == [h.score for h in kept[:5]]
+    # Exhaustive ranking puts an older match first: the bound is what changed the page.
+    full = search(conn, query, limit=5, exhaustive=True, **filters)
+    assert full.ranked_among is None and full.total_exact and full.total == len(matching)
+    assert full.hits == everything.hits[:5] and full.hits[0].url not in {h.url for h in result.hits}
+    # The count is exact up to its bound; the ranking bound needs no counting bound.
+    counted = search(conn, query, limit=5, rank_bound=bound, count_bound=len(matching), **filters)
+    assert (counted.total, counted.total_exact, counted.hits) == (len(matching), True, result.hits)
+    uncounted = search(conn, query, limit=5, rank_bound=bound, count_bound=None, **filters)
+    assert (uncounted.total, uncounted.total_exact, uncounted.hits) == (len(matching), True, result.hits)
+    # At the bound exactly, nothing is bounded.
+    at = search(conn, query, limit=5, rank_bound=len(matching), count_bound=len(matching), **filters)
+    assert at == full
+    conn.close()
+
+
+def _desc(text: str) -> list[int]:
+    return [-ord(ch) for ch in text]
+
+
+def test_cli_says_when_ranking_and_counting_were_bounded(tmp_path: Path) -> None:
+    db = tmp_path / "many.db"
+    docs = _many_matches(db)
+    count = sum(1 for _, a in docs if TERM in a.title + a.body)
+    # Over the bound, through the library with low bounds: the table's wording.
+    from parknews.cli.research import summary_line
+
+    conn = sqlite3.connect(db)
+    result = search(conn, TERM, limit=3, rank_bound=10, count_bound=20)
+    assert summary_line(result) == (f"more than 20 articles match {TERM}; showing the best 3 of the newest 10 "
+                                    "(--all ranks and counts every match)")
+    exact = search(conn, TERM, limit=3, rank_bound=10, count_bound=1000)
+    assert summary_line(exact) == f"{count} articles match {TERM}; showing the best 3 of the newest 10 (--all ranks every match)"
+    conn.close()
+    # The command itself: under its default bounds, and with --all.
+    shown = run_cli("search", TERM, "--db", str(db), "--limit", "2")
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.splitlines()[-1] == f"{count} articles match {TERM} (showing 2; --limit for more)"
+    records = [json.loads(line) for line in run_cli("search", TERM, "--db", str(db), "--json", "--all").stdout.splitlines()]
+    assert len(records) == 20 and {(r["total"], r["total_exact"], r["ranked_among"]) for r in records} == {(count, True, None)}
+    helped = run_cli("search", "--help")
+    assert f"{RANK_BOUND:,}" in helped.stdout and f"{COUNT_BOUND:,}" in helped.stdout and "--all" in helped.stdout
+
+
+def test_cli_over_the_default_bounds_says_more_than(tmp_path: Path) -> None:
+    """An archive of 10,001 tiny articles that all match: the command's own bounds apply."""
+    db = open_db(tmp_path / "big.db")
+    with db.atomic():
+        save_articles(db, [Article(url=f"http://example.invalid/post/{n}.html", site="alpha", title=f"第{n}期",
+                                   body="园区" * (1 + n % 3), published_at="2024-01-01") for n in range(1, COUNT_BOUND + 2)],
+                      run_id=None)
+    db.close()
+    shown = run_cli("search", "园区", "--db", str(tmp_path / "big.db"), "--limit", "2")
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.splitlines()[-1] == (f"more than {COUNT_BOUND:,} articles match 园区; showing the best 2 of "
+                                             f"the newest {RANK_BOUND:,} (--all ranks and counts every match)")
+    lines = run_cli("search", "园区", "--db", str(tmp_path / "big.db"), "--limit", "2", "--json").stdout.splitlines()
+    records = [json.loads(line) for line in lines]
+    assert [(r["total"], r["total_exact"], r["ranked_among"]) for r in records] == [(COUNT_BOUND, False, RANK_BOUND)] * 2
+    assert all(int(_post(r["url"])) > COUNT_BOUND + 1 - RANK_BOUND for r in records)  # among the newest
+    full = [json.loads(line) for line in run_cli("search", "园区", "--db", str(tmp_path / "big.db"), "--limit", "2",
+                                                 "--json", "--all").stdout.splitlines()]
+    assert [(r["total"], r["total_exact"], r["ranked_among"]) for r in full] == [(COUNT_BOUND + 1, True, None)] * 2

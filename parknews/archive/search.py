@@ -22,6 +22,24 @@ parameter, and is built only from quoted windows and operators)::
     生物医药 -上虞           without 上虞 (also: NOT 上虞)
     (松江 OR 临港) 医药      grouping
     title:上虞               only in the title (also body:, captions:)
+
+Ranking and counting, bounded so a common term stays fast on a large archive (``search``):
+
+- the hits are ordered by bm25 (weights ``RANK_WEIGHTS``: title 10, body 1, captions 3), then the
+  newest publication date, then URL;
+- when more than ``rank_bound`` articles match (``RANK_BOUND``, 5,000; after the site and date
+  filters), only the ``rank_bound`` most recently stored matches (the highest rowids: the
+  articles added to the archive last; an update keeps its row's place) are ranked, and
+  ``SearchResult.ranked_among`` says so. FTS5 walks a term's posting list by rowid, newest
+  first, and stops there, instead of scoring every match. bm25's term weights (its IDF) still
+  come from the whole index, so an article's score is the one exhaustive ranking gives it: the
+  hits are exactly the best of those newest matches. At or under the bound nothing changes;
+- the total is counted exactly up to ``count_bound`` (``COUNT_BOUND``, 10,000) and is
+  "more than" that beyond (``SearchResult.total_exact`` false);
+- ``exhaustive=True`` (``parknews search --all``) ranks and counts every match, as does
+  ``limit=None`` (every match returned). The cost that stays with the bounds: bm25 reads each
+  term's posting list once for its IDF, so a query of long phrases over a million articles
+  still walks their postings (see ``benchmarks/run.py``, search).
 """
 
 from __future__ import annotations
@@ -348,71 +366,112 @@ class SearchResult:
     hits: list[Hit]
     total_exact: bool = True
     """False when counting stopped at ``count_bound``: more than ``total`` articles match."""
+    ranked_among: int | None = None
+    """None when every match was ranked; else the hits are the best of only this many matches,
+    the most recently stored ones (more than ``rank_bound`` articles matched)."""
 
 
 def _conn(db: Any) -> sqlite3.Connection:
     return getattr(db, "conn", db)
 
 
+#: Rank by bm25 only among the newest this many matches when more match (``search(rank_bound=)``).
+RANK_BOUND = 5_000
+#: Count matches exactly up to this many, "more than" beyond (``search(count_bound=)``).
+COUNT_BOUND = 10_000
+
 _HIT_COLUMNS = "a.url, a.site, a.title, a.published_at, a.source_outlet, a.body, a.captions"
 _ORDER = "ORDER BY score, a.published_at DESC, a.url"
 
 
+def _head_with_ties(scored: Iterable[tuple[int, float]], limit: int) -> list[tuple[int, float]]:
+    """The first ``limit`` of (rowid, bm25) pairs sorted by score, plus every pair tied with the
+    last of them (the tie is broken by date and URL, which live in the articles table)."""
+    best: list[tuple[int, float]] = []
+    if limit <= 0:
+        return best
+    for rowid, score in scored:
+        if len(best) >= limit and score != best[-1][1]:
+            break
+        best.append((rowid, score))
+    return best
+
+
 def _ranked_rowids(conn: sqlite3.Connection, match: str, limit: int) -> list[tuple[int, float]]:
-    """The ``limit`` best (rowid, bm25) of the index alone, plus every match tied with the last
-    of them (the tie is broken by date and URL, which live in the articles table). Reading
+    """The ``limit`` best (rowid, bm25) of the index alone, plus ties (``_head_with_ties``). Reading
     only the index keeps a common term's cost to scoring its matches: no article row is read
     for a match that does not make the page."""
     cursor = conn.execute(f"SELECT rowid, {RANK_SQL} AS score FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ? "
                           "ORDER BY score", [match])
-    best: list[tuple[int, float]] = []
-    while True:
-        rows = cursor.fetchmany(max(limit, 64))
-        if not rows:
-            break
-        for rowid, score in rows:
-            if len(best) >= limit and score != best[-1][1]:
-                cursor.close()
-                return best
-            best.append((rowid, score))
-    return best
+    try:
+        return _head_with_ties((row for rows in iter(lambda: cursor.fetchmany(max(limit, 64)), []) for row in rows), limit)
+    finally:
+        cursor.close()
+
+
+def _rows_of(conn: sqlite3.Connection, best: list[tuple[int, float]], limit: int) -> list[tuple[Any, ...]]:
+    """The hit rows of (rowid, bm25) pairs, in the search order, at most ``limit``."""
+    if not best:
+        return []
+    return conn.execute(
+        f"SELECT {_HIT_COLUMNS}, json_extract(m.value, '$[1]') AS score FROM json_each(?) AS m "
+        f"JOIN articles AS a ON a.rowid = json_extract(m.value, '$[0]') {_ORDER} LIMIT ?",
+        [json.dumps(best), limit],
+    ).fetchall()
 
 
 def search(db: Any, text: str, *, site: str | None = None, since: str | None = None, until: str | None = None,
-           limit: int | None = 20, count_bound: int | None = None) -> SearchResult:
+           limit: int | None = 20, count_bound: int | None = COUNT_BOUND, rank_bound: int | None = RANK_BOUND,
+           exhaustive: bool = False) -> SearchResult:
     """Articles matching the query ``text``, best first (raises QueryError on a bad query).
 
     ``db`` is a sqlite-utils Database or a sqlite3 connection on an archive at schema 3 or later.
     ``since``/``until`` filter on the publication date like ``parknews export``. Order: bm25
-    (title hits weigh most), then newest, then URL. ``count_bound``: count matches only up to
-    this many (``total_exact`` false beyond it); None counts them all.
+    (title hits weigh most), then newest, then URL.
+
+    Bounds (see the module docstring): when more than ``rank_bound`` articles match (after the
+    filters), only the ``rank_bound`` most recently stored of them (highest rowid) are ranked and
+    ``ranked_among`` says so; ``count_bound``: count matches only up to this many
+    (``total_exact`` false beyond it). None lifts a bound; ``exhaustive=True`` lifts both (every
+    match ranked and counted), and so does ``limit=None`` for the ranking (every match returned,
+    so the count is exact too).
     """
+    if rank_bound is not None and rank_bound < 1:
+        raise ValueError(f"rank_bound must be at least 1 (or None), not {rank_bound}")
     query = parse_query(text)
     filters, filter_params = article_filters("a", site=site, since=since, until=until)
+    if exhaustive:
+        rank_bound = count_bound = None
+    if limit is None:
+        rank_bound = count_bound = None
     conn = _conn(db)
+    clauses, params = [f"{FTS_TABLE} MATCH ?", *filters], [query.match, *filter_params]
+    # CROSS JOIN: the index drives (newest rowid first when asked), so a LIMIT stops it early.
+    source = (f"{FTS_TABLE} CROSS JOIN articles AS a ON a.rowid = {FTS_TABLE}.rowid WHERE {' AND '.join(clauses)}"
+              if filters else f"{FTS_TABLE} WHERE {FTS_TABLE} MATCH ?")
     try:
-        if filters or limit is None:
-            clauses, params = [f"{FTS_TABLE} MATCH ?", *filters], [query.match, *filter_params]
-            source = f"{FTS_TABLE} JOIN articles AS a ON a.rowid = {FTS_TABLE}.rowid WHERE {' AND '.join(clauses)}"
-            counted = f"SELECT 1 FROM {source}"
-            rows = conn.execute(f"SELECT {_HIT_COLUMNS}, {RANK_SQL} AS score FROM {source} {_ORDER} LIMIT ?",
+        # One count answers both bounds: up to the larger of them, one more to know "more than".
+        cap = None if count_bound is None else max(count_bound, rank_bound or 0)
+        if cap is None:
+            found = conn.execute(f"SELECT count(*) FROM (SELECT 1 FROM {source})", params).fetchone()[0]
+        else:
+            found = conn.execute(f"SELECT count(*) FROM (SELECT 1 FROM {source} LIMIT ?)", [*params, cap + 1]).fetchone()[0]
+        exact = count_bound is None or found <= count_bound
+        total = found if exact else count_bound
+        ranked_among = rank_bound if rank_bound is not None and found > rank_bound else None
+        if ranked_among is not None:
+            # The newest matches, scored; bm25's weights of the terms still come from the whole index,
+            # so each score is the one an exhaustive search gives the same article.
+            newest = conn.execute(f"SELECT {FTS_TABLE}.rowid, {RANK_SQL} AS score FROM {source} "
+                                  f"ORDER BY {FTS_TABLE}.rowid DESC LIMIT ?", [*params, ranked_among]).fetchall()
+            newest.sort(key=lambda pair: pair[1])
+            rows = _rows_of(conn, _head_with_ties(newest, limit or 0), limit or 0)
+        elif filters or limit is None:
+            joined = f"{FTS_TABLE} JOIN articles AS a ON a.rowid = {FTS_TABLE}.rowid WHERE {' AND '.join(clauses)}"
+            rows = conn.execute(f"SELECT {_HIT_COLUMNS}, {RANK_SQL} AS score FROM {joined} {_ORDER} LIMIT ?",
                                 [*params, -1 if limit is None else limit]).fetchall()
         else:
-            params = [query.match]
-            counted = f"SELECT 1 FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ?"
-            best = _ranked_rowids(conn, query.match, limit)
-            rows = conn.execute(
-                f"SELECT {_HIT_COLUMNS}, json_extract(m.value, '$[1]') AS score FROM json_each(?) AS m "
-                f"JOIN articles AS a ON a.rowid = json_extract(m.value, '$[0]') {_ORDER} LIMIT ?",
-                [json.dumps(best), limit],
-            ).fetchall() if best else []
-        if count_bound is None:
-            total = conn.execute(f"SELECT count(*) FROM ({counted})", params).fetchone()[0]
-            exact = True
-        else:
-            total = conn.execute(f"SELECT count(*) FROM ({counted} LIMIT ?)", [*params, count_bound + 1]).fetchone()[0]
-            exact = total <= count_bound
-            total = min(total, count_bound)
+            rows = _rows_of(conn, _ranked_rowids(conn, query.match, limit), limit)
     except sqlite3.OperationalError as exc:
         if "no such table" in str(exc):
             raise QueryError("this archive has no full-text index; open it once with this parknews to upgrade it") from exc
@@ -421,7 +480,7 @@ def search(db: Any, text: str, *, site: str | None = None, since: str | None = N
     for rank, (url, site_, title, published, outlet, body, captions, score) in enumerate(rows, start=1):
         snippet, spans = best_snippet(title, body, captions, query.terms)
         hits.append(Hit(rank, url, site_, title, published, outlet, -score, snippet, spans))
-    return SearchResult(query=query, total=total, hits=hits, total_exact=exact)
+    return SearchResult(query=query, total=total, hits=hits, total_exact=exact, ranked_among=ranked_among)
 
 
 def rebuild_index(db: Any, *, batch: int = 2000) -> int:

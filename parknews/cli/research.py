@@ -38,15 +38,24 @@ def _fit(text: str, width: int) -> str:
 @click.option("--since", callback=iso_date, help="Only articles published on or after this date (YYYY-MM-DD).")
 @click.option("--until", callback=iso_date, help="Only articles published on or before this date (YYYY-MM-DD).")
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(min=0), help="Show at most this many (0: all).")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON Lines (rank, url, site, title, published_at, score, snippet, highlights).")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print JSON Lines, one hit a line (rank, url, site, title, published_at, score, snippet, "
+                   "highlights, and total, total_exact, ranked_among).")
+@click.option("--all", "exhaustive", is_flag=True,
+              help="Rank and count every match (slower on a large archive); by default more than 5,000 matches "
+                   "are ranked among the newest 5,000 and counted up to 10,000.")
 @click.option("--rebuild-index", is_flag=True, help="Rebuild the full-text index from the articles table, then search (if QUERY).")
 def search(query: str | None, db: str | None, site: str | None, since: str | None, until: str | None,
-           limit: int, as_json: bool, rebuild_index: bool) -> None:
+           limit: int, as_json: bool, exhaustive: bool, rebuild_index: bool) -> None:
     """Full-text search of titles, bodies and captions, best matches first.
 
     Every term must appear (any length: 虞, 上虞, 生命健康; letters and digits too).
     "quoted words" form a phrase, OR gives alternatives, -term or NOT term excludes,
     parentheses group, title:/body:/captions: restrict a term to one field.
+
+    Ranked by relevance (bm25, title hits first). When more than 5,000 articles
+    match, the best are picked among the 5,000 most recently stored matches, and
+    the count stops at "more than 10,000"; --all ranks and counts them all.
 
     \b
     Example:
@@ -67,16 +76,32 @@ def search(query: str | None, db: str | None, site: str | None, since: str | Non
         if query is None:
             raise click.UsageError("give a QUERY (or --rebuild-index)")
         try:
-            result = fulltext.search(conn, query, site=site, since=since, until=until, limit=limit or None)
+            result = fulltext.search(conn, query, site=site, since=since, until=until, limit=limit or None,
+                                     exhaustive=exhaustive)
         except fulltext.QueryError as exc:
             raise click.ClickException(f"search: {exc}") from exc
     finally:
         conn.close()
     if as_json:
+        counts = {"total": result.total, "total_exact": result.total_exact, "ranked_among": result.ranked_among}
         for hit in result.hits:
-            sys.stdout.write(json.dumps(hit.to_dict(), ensure_ascii=False) + "\n")
+            sys.stdout.write(json.dumps({**hit.to_dict(), **counts}, ensure_ascii=False) + "\n")
         return
     _print_table(result)
+
+
+def summary_line(result) -> str:  # type: ignore[no-untyped-def]
+    """The table's last line: how many match, how many shown, and whether ranking or counting was bounded."""
+    if result.total_exact:
+        matched = f"{result.total:,} {'article matches' if result.total == 1 else 'articles match'}"
+    else:
+        matched = f"more than {result.total:,} articles match"
+    shown = len(result.hits)
+    if result.ranked_among is not None:
+        return (f"{matched} {result.query.text}; showing the best {shown:,} of the newest {result.ranked_among:,} "
+                f"(--all ranks {'and counts ' if not result.total_exact else ''}every match)")
+    more = f" (showing {shown:,}; --limit for more)" if result.total > shown else ""
+    return f"{matched} {result.query.text}{more}"
 
 
 def _print_table(result) -> None:  # type: ignore[no-untyped-def]
@@ -96,10 +121,7 @@ def _print_table(result) -> None:  # type: ignore[no-untyped-def]
         spans = [(s, e) for s, e in hit.highlights if e <= len(snippet)]
         click.echo(indent + mark(snippet, spans, "\x00", "\x01").replace("\x00", "\x1b[1;33m").replace("\x01", "\x1b[0m"))
         click.echo(indent + click.style(hit.url, fg="blue"))
-    shown = len(result.hits)
-    more = f" (showing {shown}; --limit for more)" if result.total > shown else ""
-    verb = "articles match" if result.total != 1 else "article matches"
-    click.echo(f"{result.total} {verb} {result.query.text}{more}")
+    click.echo(summary_line(result))
 
 
 @click.command()
