@@ -24,7 +24,8 @@ templates (``benchmarks/synthsite.py``), rendered on request by a real HTTP serv
                 time, ``parknews reextract`` pages/s on one core and all, then
                 ``parknews export`` of a small and a large archive: rows/s and peak RSS
 6. search       median and p95 time of ``parknews.archive.search.search`` on the large archive for
-                two-character, multi-term and phrase queries
+                two-character, multi-term and phrase queries, bounded as shipped against exhaustive
+                (``--only search`` fills that archive alone; ``--million`` fills it on to 1,000,000)
 
 Crawls and exports run as subprocesses through the real CLI, each under a small launcher that
 reads its own peak RSS and CPU time with ``os.wait4`` (Linux). Crawl times run from the server's
@@ -883,47 +884,67 @@ def bench_archive(sizes: Sizes, report: Report, work: Path) -> tuple[Path, dict[
 
 def bench_search(sizes: Sizes, report: Report, db: Path, articles: int) -> None:
     try:
-        from parknews.archive.search import search
+        from parknews.archive.search import COUNT_BOUND, RANK_BOUND, search
     except ImportError as exc:
         report.add("6 Search", f"query latency · {_n(articles)} articles", "not available", "", None)
         report.note("6", f"parknews.archive.search does not import ({exc}); nothing measured")
         return
+    modes = {"bounded": {}, "exhaustive": {"exhaustive": True}}
     conn = sqlite3.connect(db)
     try:
         for kind, queries in SEARCH_QUERIES.items():
-            times: list[float] = []
-            hits: list[int] = []
+            times: dict[str, list[float]] = {mode: [] for mode in modes}
+            matches: list[int] = []
+            bounded: list[bool] = []
             for query in queries:
-                search(conn, query, limit=20)  # warm the page cache for this query's terms
+                for options in modes.values():
+                    search(conn, query, limit=20, **options)  # warm the page cache for this query's terms
                 for _ in range(sizes.search_repeats):
-                    start = time.perf_counter()
-                    result = search(conn, query, limit=20)
-                    times.append(time.perf_counter() - start)
-                hits.append(result.total)
-            times.sort()
-            p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
-            median_ms = statistics.median(times) * 1000
+                    for mode, options in modes.items():  # alternated, so both see the same machine
+                        start = time.perf_counter()
+                        result = search(conn, query, limit=20, **options)
+                        times[mode].append(time.perf_counter() - start)
+                        if mode == "exhaustive":
+                            matches.append(result.total)
+                        else:
+                            bounded.append(result.ranked_among is not None)
+            median = {mode: statistics.median(t) * 1000 for mode, t in times.items()}
+            p95 = {mode: _p95(t) * 1000 for mode, t in times.items()}
             target, met = "", None
             if kind == "two-character" and articles >= 100_000:
                 bound = 50 if articles <= 100_000 else 200
-                target, met = f"≤ {bound} ms median", median_ms <= bound
+                target, met = f"≤ {bound} ms median", median["bounded"] <= bound
+            share = sum(bounded) / len(bounded)
             report.add("6 Search", f"{kind} queries · {_n(articles)} articles",
-                       f"median {median_ms:.1f} ms · p95 {p95 * 1000:.1f} ms · "
-                       f"{min(hits):,}–{max(hits):,} matches", target, met)
+                       f"median {median['bounded']:.1f} ms · p95 {p95['bounded']:.1f} ms "
+                       f"(exhaustive: median {median['exhaustive']:.1f} ms · p95 {p95['exhaustive']:.1f} ms; "
+                       f"× {median['bounded'] / median['exhaustive']:.2f}) · {min(matches):,}–{max(matches):,} matches, "
+                       f"{share:.0%} of runs over the ranking bound", target, met)
     finally:
         conn.close()
     if "6" in report.notes:
         return  # the notes were written for the first archive size
     listing = "; ".join(f"{kind}: {', '.join(q)}" for kind, q in SEARCH_QUERIES.items())
-    report.note("6", f"parknews.archive.search.search(conn, query, limit=20): counts all matches and returns the 20 best "
-                     f"(bm25) with snippets; the 20 are ranked from the index alone, then read from the articles table. Each query once to warm up, then {sizes.search_repeats} timed runs; "
-                     f"median and p95 over all runs of a kind. Queries: {listing}. A quoted phrase is read as "
-                     "parknews.archive.search documents it (its words with only spaces or punctuation between), so the "
-                     "phrases are pairs the articles write as 研发、中试.")
+    report.note("6", f"parknews.archive.search.search(conn, query, limit=20) as shipped (bounded): when more than "
+                     f"{RANK_BOUND:,} articles match, the 20 best by bm25 among the {RANK_BOUND:,} most recently stored "
+                     f"matches, the count exact up to {COUNT_BOUND:,} (\"more than\" beyond); against "
+                     "search(..., exhaustive=True), which scores and counts every match (the ratio is bounded / "
+                     "exhaustive). Both with snippets, the 20 read from the articles table. Each query once to warm up "
+                     f"in each mode, then {sizes.search_repeats} timed runs of each, alternated; median and p95 over "
+                     f"all runs of a kind. Queries: {listing}. A quoted phrase is read as parknews.archive.search "
+                     "documents it (its words with only spaces or punctuation between), so the phrases are pairs the "
+                     "articles write as 研发、中试.")
     report.note("6", f"The synthetic articles reuse the demo site's {len(paragraph_pool())} narrative paragraphs, "
-                     "so every query term "
-                     "is common (the matches column): time goes into counting and ranking every match, a worst "
-                     "case next to a real archive, where most terms are rarer. The issue sets no target here.")
+                     "so every query term is common (the matches column): exhaustive time goes into scoring and "
+                     "counting every match, a worst case next to a real archive, where most terms are rarer. "
+                     "What the bounds leave: bm25 computes each phrase's IDF by walking its whole posting list once "
+                     "a query, so a query of long phrases (生物医药 is a phrase of three windows) still costs time "
+                     "that grows with the archive.")
+
+
+def _p95(times: list[float]) -> float:
+    ordered = sorted(times)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
 # --- the document -------------------------------------------------------------------------
@@ -1026,7 +1047,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                                      epilog="Example: python benchmarks/run.py --quick --output /tmp/bench.md")
     parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke run in well under a minute")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help=f"Markdown file to write (default: {DEFAULT_OUTPUT.relative_to(REPO)})")
-    parser.add_argument("--only", help=f"comma-separated subset of {','.join(BENCHMARKS)} (search needs archive)")
+    parser.add_argument("--only", help=f"comma-separated subset of {','.join(BENCHMARKS)}")
     parser.add_argument("--workdir", type=Path, help="keep the archives and job files here instead of a temporary directory")
     parser.add_argument("--million", action="store_true",
                         help="also fill the search archive to 1,000,000 articles in bulk and search it (slow)")
@@ -1037,8 +1058,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     unknown = only - set(BENCHMARKS)
     if unknown:
         parser.error(f"unknown benchmark(s) {', '.join(sorted(unknown))}; choose among {', '.join(BENCHMARKS)}")
-    if "search" in only and "archive" not in only:
-        parser.error("search runs on the archive benchmark's large archive: add archive to --only")
     sizes = QUICK if args.quick else FULL
     started = datetime.now(timezone.utc)
     clock = time.monotonic()
@@ -1058,13 +1077,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             bench_scaling(sizes, report, work)
         if "archive" in only:
             large, store_us = bench_archive(sizes, report, work)
-            if "search" in only:
-                _log("search")
-                bench_search(sizes, report, large, sizes.export_large)
-                if args.million:
-                    _log("search: bulk fill to 1,000,000 articles")
-                    fill_archive(large, ArticleMaker(), sizes.export_large + 1, 1_000_001, report)
-                    bench_search(sizes, report, large, 1_000_000)
+        elif "search" in only:  # the archive benchmark's large archive, filled the same way, without the rest
+            large = work / "search.db"
+            _log(f"search: bulk fill to {_n(sizes.export_large)}")
+            fill_archive(large, ArticleMaker(), 1, sizes.export_large + 1, report)
+        if "search" in only:
+            _log("search")
+            bench_search(sizes, report, large, sizes.export_large)
+            if args.million:
+                _log("search: bulk fill to 1,000,000 articles")
+                clock_fill = time.perf_counter()
+                fill = fill_archive(large, ArticleMaker(), sizes.export_large + 1, 1_000_001, report)
+                report.note("6", f"The 1,000,000-article archive: the large archive filled on in bulk (fill_archive) in "
+                                 f"{time.perf_counter() - clock_fill:,.0f} s ({fill['index']:,.0f} s of it FTS5's insert of the windows).")
+                bench_search(sizes, report, large, 1_000_000)
         if crawl:
             explain_crawl(report, crawl, extraction_ms, store_us)
     finally:
