@@ -440,9 +440,7 @@ def search(db: Any, text: str, *, site: str | None = None, since: str | None = N
         raise ValueError(f"rank_bound must be at least 1 (or None), not {rank_bound}")
     query = parse_query(text)
     filters, filter_params = article_filters("a", site=site, since=since, until=until)
-    if exhaustive:
-        rank_bound = count_bound = None
-    if limit is None:
+    if exhaustive or limit is None:  # limit None returns every match: nothing left to bound
         rank_bound = count_bound = None
     conn = _conn(db)
     clauses, params = [f"{FTS_TABLE} MATCH ?", *filters], [query.match, *filter_params]
