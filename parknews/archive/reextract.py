@@ -1,22 +1,27 @@
 """Rebuild article records from the raw pages stored in the archive (no network).
 
-Extraction runs in ``jobs`` worker processes (default: one per core); the parent alone reads
-pages and writes the archive, in URL order, one transaction per batch, exactly as one
-process does: the same rows, the same failure rows, the same index.
+Extraction runs in ``jobs`` worker processes (default: one per core; an
+:class:`~parknews.extract.pool.ExtractorPool`); the parent alone reads pages and writes the
+archive, in URL order, one transaction per batch, exactly as one process does: the same rows,
+the same failure rows, the same index. The workers extract the next batch while the parent
+writes the last one. A page whose worker dies (twice) is a failure row, ``extractor crashed``;
+the others are unaffected.
 """
 
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future
 from typing import Any
 
 import sqlite_utils
 
 from parknews.archive.store import iter_article_pages, load_page_body, save_articles, save_failure
 from parknews.extract import ExtractionError, SiteRules
+from parknews.extract.pool import ExtractorPool, WorkerDied
 from parknews.extract.process import article_from_raw
 from parknews.items import Article, RawPage
 from parknews.sites.profiles import ProfileError, load_profile
@@ -81,19 +86,39 @@ def reextract_archive(db: sqlite_utils.Database, *, site: str | None = None, bat
     counts = {"pages": 0, "new": 0, "updated": 0, "unchanged": 0, "failed": 0}
     # Collect URLs first and read a batch of pages at a time: memory stays flat on a large archive.
     urls = [row["url"] for row in iter_article_pages(db, site, columns="url")]
-    pool = multiprocessing.get_context("fork").Pool(jobs) if jobs > 1 and len(urls) > batch_size else None
+    pool = ExtractorPool(jobs) if jobs > 1 and len(urls) > batch_size else None
+    # Batches read and handed to the workers, oldest first: while the parent writes one, the
+    # workers extract the next.
+    window: deque[tuple[list[dict[str, Any]], list[RawPage], list[Future] | None]] = deque()
+
+    def write_oldest() -> None:
+        rows, raws, futures = window.popleft()
+        outcomes = [_result(f) for f in futures] if futures is not None else [extract_page(r) for r in raws]
+        with db.atomic():
+            _write(db, rows, raws, outcomes, counts)
+
     try:
         for rows in _batches(db, urls, batch_size * (jobs if pool else 1)):
             raws = [_raw(r) for r in rows]
-            outcomes = pool.map(extract_page, raws, chunksize=max(1, len(raws) // (jobs * 4))) if pool \
-                else [extract_page(r) for r in raws]
-            with db.atomic():
-                _write(db, rows, raws, outcomes, counts)
+            window.append((rows, raws, [pool.submit(extract_page, r) for r in raws] if pool else None))
+            if len(window) > (1 if pool else 0):
+                write_oldest()
+        while window:
+            write_oldest()
     finally:
+        for _, _, futures in window:
+            for future in futures or ():
+                future.cancel()
         if pool is not None:
             pool.close()
-            pool.join()
     return counts
+
+
+def _result(future: Future) -> Outcome:
+    try:
+        return future.result()
+    except WorkerDied:
+        return None, "extractor crashed (the extraction process died on this page)"
 
 
 def _write(db: sqlite_utils.Database, rows: list[dict[str, Any]], raws: list[RawPage], outcomes: list[Outcome],

@@ -9,13 +9,19 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import threading
 import time
+from collections import deque
+from concurrent.futures import Future
 from typing import Any
 
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
-from scrapy.utils.defer import deferred_from_coro
+from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
+from twisted.internet.defer import Deferred
+from twisted.internet.threads import deferToThread
+from twisted.python.failure import Failure
 
 from parknews.archive.store import (
     archive_fault,
@@ -24,9 +30,10 @@ from parknews.archive.store import (
     open_db,
 )
 from parknews.archive.writer import ArchiveWriter
-from parknews.extract import ExtractionError, SiteRules
-from parknews.extract.process import article_from_raw
-from parknews.items import ArticlePage, RawPage
+from parknews.extract import SiteRules
+from parknews.extract.pool import ExtractorPool, WorkerDied, default_workers
+from parknews.extract.process import page_outcome
+from parknews.items import Article, ArticlePage, RawPage
 
 logger = logging.getLogger(__name__)
 
@@ -41,35 +48,144 @@ def _rules_of(crawler: Crawler, item: RawPage) -> SiteRules | None:
 
 
 class ExtractPipeline:
-    """RawPage of an article -> ArticlePage; listings and failures pass through."""
+    """RawPage of an article -> ArticlePage; listings and failures pass through.
+
+    Extraction runs in worker processes (``parknews.extract.pool``; setting
+    ``PARKNEWS_EXTRACT_WORKERS``, default one fewer than the cores, 0 = in the crawling process)
+    while the reactor goes on fetching. Items leave this pipeline in the order they entered it,
+    whatever order the workers finish in, so the archive sees what an in-process crawl sees. A
+    page whose worker died (twice: see ``ExtractorPool``) is dropped with the reason
+    ``extract: extractor crashed``: its page and failure row are stored like any failure.
+    """
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
+        workers = crawler.settings.getint("PARKNEWS_EXTRACT_WORKERS", -1)
+        self.workers = default_workers() if workers < 0 else workers
+        self.pool: ExtractorPool | None = None
+        # Items in entry order: [deferred or None, outcome]; an outcome is ("item", value) or
+        # ("drop", reason), None while the worker has not answered.
+        self.line: deque[list[Any]] = deque()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
         return cls(crawler)
 
+    async def open_spider(self) -> None:
+        if self.workers > 0:
+            # Workers start now, off the reactor's thread, not on the first article. Where they
+            # cannot start at all (a launcher whose main module runs a crawl again when a worker
+            # imports it, a sandbox without fork), the crawl extracts in its own process.
+            self.pool = _shared_pool(self.workers)
+            try:
+                await maybe_deferred_to_future(deferToThread(self.pool.warm_up))
+            except Exception as exc:  # noqa: BLE001 - BrokenProcessPool, OSError: any reason
+                logger.warning("parknews: extraction workers could not start (%s: %s); extracting in "
+                               "the crawling process", type(exc).__name__, exc)
+                self.pool, self.workers = None, 0
+                await maybe_deferred_to_future(deferToThread(_release_pool))
+        self.crawler.stats.set_value("parknews/extract_workers", self.workers)
+
+    async def close_spider(self) -> None:
+        # Every item has left (Scrapy closes pipelines once the scraper is idle): no job is in
+        # flight. Stopping the workers joins processes, which is done off the reactor's thread.
+        if self.pool is not None:
+            if self.pool.deaths:
+                self.crawler.stats.set_value("parknews/extract_worker_deaths", self.pool.deaths)
+            self.pool = None
+            await maybe_deferred_to_future(deferToThread(_release_pool))
+
     def process_item(self, item: Any) -> Any:
+        outcome = self._check(item)
+        if outcome is None:  # an article page to extract
+            rules = _rules_of(self.crawler, item)
+            if self.pool is None:
+                outcome = _outcome(item, *page_outcome(item, rules))
+            else:
+                return self._submit(item, rules)
+        if not self.line:
+            return _deliver(outcome)
+        entry: list[Any] = [Deferred(), outcome]  # waits for the articles ahead of it
+        self.line.append(entry)
+        return maybe_deferred_to_future(entry[0])
+
+    def _check(self, item: Any) -> tuple[str, Any] | None:
+        """What becomes of ``item`` without extraction, or None when it is a page to extract."""
         if not isinstance(item, RawPage):
-            return item
+            return ("item", item)
         if item.recheck and item.status in (304, 404, 410):
-            return item  # not modified, or gone: the store pipeline records it
+            return ("item", item)  # not modified, or gone: the store pipeline records it
         if item.status >= 400:
-            raise DropItem(f"fetch: HTTP {item.status}")
+            return ("drop", f"fetch: HTTP {item.status}")
         if item.kind != "article":
-            return item
+            return ("item", item)
         ctype = item.headers.get("content-type", "")
         if ctype and not any(t in ctype.lower() for t in ("html", "xml", "text/plain")):
-            raise DropItem(f"extract: not an HTML page (Content-Type {ctype})")
-        try:
-            article = article_from_raw(item, _rules_of(self.crawler, item))
-        except ExtractionError as exc:
-            # A page that cannot be decoded is a `decode` failure, not an empty article.
-            if str(exc).startswith("decode:"):
-                raise DropItem(str(exc)) from exc
-            raise DropItem(f"extract: {exc}") from exc
-        return ArticlePage(raw=item, article=article)
+            return ("drop", f"extract: not an HTML page (Content-Type {ctype})")
+        return None
+
+    def _submit(self, item: RawPage, rules: SiteRules | None) -> Any:
+        from twisted.internet import reactor  # the running one (importing it early would install one)
+
+        assert self.pool is not None
+        entry: list[Any] = [Deferred(), None]
+        self.line.append(entry)
+        future = self.pool.submit(page_outcome, item, rules)
+        future.add_done_callback(lambda done: reactor.callFromThread(self._answered, entry, item, done))
+        return maybe_deferred_to_future(entry[0])
+
+    def _answered(self, entry: list[Any], item: RawPage, done: Future) -> None:
+        exc = done.exception()
+        if isinstance(exc, WorkerDied):
+            entry[1] = ("drop", "extract: extractor crashed (the extraction process died on this page)")
+        elif exc is not None:
+            entry[1] = ("drop", f"extract: extractor error: {type(exc).__name__}: {exc}")
+        else:
+            entry[1] = _outcome(item, *done.result())
+        while self.line and self.line[0][1] is not None:
+            deferred, outcome = self.line.popleft()
+            kind, value = outcome
+            if kind == "item":
+                deferred.callback(value)
+            else:
+                deferred.errback(Failure(DropItem(value)))
+
+
+def _outcome(item: RawPage, article: Article | None, reason: str | None) -> tuple[str, Any]:
+    return ("item", ArticlePage(raw=item, article=article)) if article is not None else ("drop", reason)
+
+
+def _deliver(outcome: tuple[str, Any]) -> Any:
+    kind, value = outcome
+    if kind == "drop":
+        raise DropItem(value)
+    return value
+
+
+# One pool per process, shared by the crawls it runs (a multi-site crawl runs one per site).
+_pool: ExtractorPool | None = None
+_pool_users = 0
+_pool_lock = threading.Lock()
+
+
+def _shared_pool(workers: int) -> ExtractorPool:
+    global _pool, _pool_users
+    with _pool_lock:
+        if _pool is None:
+            _pool = ExtractorPool(workers)
+        _pool_users += 1
+        return _pool
+
+
+def _release_pool() -> None:
+    global _pool, _pool_users
+    with _pool_lock:
+        _pool_users -= 1
+        pool = _pool if _pool_users == 0 else None
+        if pool is not None:
+            _pool = None
+    if pool is not None:
+        pool.close()
 
 
 class ValidatePipeline:

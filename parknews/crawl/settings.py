@@ -94,6 +94,9 @@ PARKNEWS_DB = ""
 # Rows written per SQLite transaction, and the longest a row waits for its batch.
 PARKNEWS_BATCH_SIZE = 50
 PARKNEWS_FLUSH_SECONDS = 2.0
+# Extraction worker processes beside the reactor (parknews/extract/pool.py): -1 is one fewer
+# than the cores this process may use, 0 extracts in the crawling process.
+PARKNEWS_EXTRACT_WORKERS = -1
 # Largest the archive file may grow, in MiB (0: no limit). Reaching it stops the run the way a
 # full disk does: the batch in hand is rolled back, the run row says disk_full, exit status 1,
 # and the frontier keeps what is left for the next run.

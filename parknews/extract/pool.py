@@ -1,9 +1,11 @@
 """Extraction in worker processes: a process pool that survives the death of a worker.
 
-Built for taking extraction off the crawl's reactor (issue 15; the crawl pipeline that uses it
-is not on main yet) and for ``parknews reextract``: extraction, pure CPU work, runs on other
-cores while the parent keeps fetching or writing. No Scrapy here: jobs are plain picklable
-calls. Known gap: workers do not yet exit when their parent is killed with SIGKILL.
+Built for taking extraction off the crawl's reactor (``parknews.crawl.pipelines.ExtractPipeline``)
+and for ``parknews reextract``: extraction, pure CPU work, runs on other cores while the
+parent keeps fetching or writing. No Scrapy here: jobs are plain picklable calls.
+
+A worker watches the process that made the pool and exits when it is gone, however it went
+(SIGKILL included): a killed crawl leaves no extraction processes behind.
 
 What happens when a worker dies (lxml crashing on a hostile page, the kernel's OOM killer):
 Python's ``ProcessPoolExecutor`` then fails every job it holds with ``BrokenProcessPool``, the
@@ -22,7 +24,11 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import select
+import sys
 import threading
+import time
+import types
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -52,9 +58,44 @@ def default_workers() -> int:
     return usable_cores() - 1
 
 
+_MAIN_LOCK = threading.Lock()
+_FORKSERVER = "forkserver" in multiprocessing.get_all_start_methods()
+if _FORKSERVER:
+    from multiprocessing import popen_forkserver
+
+
+class _NoMainPopen(popen_forkserver.Popen if _FORKSERVER else object):  # type: ignore[misc]
+    """Starts a worker without the parent's main module.
+
+    A new forkserver or spawn child first imports the parent's ``__main__`` (so that it can
+    unpickle functions defined there). Our jobs never live there, and a launcher without an
+    ``if __name__ == "__main__"`` guard (a scheduler's wrapper script) would run its crawl once
+    more in every worker. So while the worker's start-up data is taken, ``__main__`` is shown
+    as a bare module with neither a name to import nor a file to run."""
+
+    def _launch(self, process_obj: Any) -> None:
+        with _MAIN_LOCK:
+            real = sys.modules["__main__"]
+            sys.modules["__main__"] = types.ModuleType("__main__")
+            try:
+                super()._launch(process_obj)
+            finally:
+                sys.modules["__main__"] = real
+
+
+class _NoMainProcess(multiprocessing.context.ForkServerProcess):
+    @staticmethod
+    def _Popen(process_obj: Any) -> Any:
+        return _NoMainPopen(process_obj)
+
+
+class _NoMainContext(multiprocessing.context.ForkServerContext):
+    Process = _NoMainProcess  # type: ignore[assignment]
+
+
 def _context() -> multiprocessing.context.BaseContext:
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        ctx = multiprocessing.get_context("forkserver")
+    if _FORKSERVER:
+        ctx = _NoMainContext()
         ctx.set_forkserver_preload(PRELOAD)
         return ctx
     return multiprocessing.get_context("spawn")
@@ -62,6 +103,33 @@ def _context() -> multiprocessing.context.BaseContext:
 
 def _warm() -> int:
     return os.getpid()
+
+
+def _watch_parent(pid: int) -> None:
+    """Worker initializer: exit at once when process ``pid`` (the pool's owner) ends.
+
+    A worker's own parent is the fork server, and the queues it reads stay open in its
+    siblings, so nothing else tells it that the crawl is gone."""
+
+    def watch() -> None:
+        try:
+            fd = os.pidfd_open(pid)  # Linux 5.3+: readable when the process ends
+        except (AttributeError, OSError):
+            fd = None
+        if fd is not None:
+            select.select([fd], [], [])
+        else:
+            while True:
+                time.sleep(1.0)
+                try:
+                    os.kill(pid, 0)
+                except ProcessLookupError:
+                    break
+                except PermissionError:
+                    continue
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parknews-parent-watch", daemon=True).start()
 
 
 @dataclass
@@ -89,12 +157,17 @@ class ExtractorPool:
         self._checking = False
 
     def _new(self, workers: int) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(max_workers=workers, mp_context=self._ctx)
+        return ProcessPoolExecutor(max_workers=workers, mp_context=self._ctx,
+                                   initializer=_watch_parent, initargs=(os.getpid(),))
 
-    def warm_up(self) -> None:
-        """Start the workers now (the first start imports the extractor), not on the first page."""
-        for future in [self._executor.submit(_warm) for _ in range(self.workers)]:
-            future.result()
+    def warm_up(self, timeout: float = 60.0) -> None:
+        """Start the workers now (the first start imports the extractor), not on the first page.
+        Raises when they cannot start (``BrokenProcessPool``: each died before it could run a
+        job). Safe to call again: workers already running answer at once."""
+        with self._lock:
+            executor = self._executor
+        for future in [executor.submit(_warm) for _ in range(self.workers)]:
+            future.result(timeout=timeout)
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Future:
         """Run ``fn(*args)`` in a worker; the future holds its result, its exception, or WorkerDied."""

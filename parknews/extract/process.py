@@ -48,3 +48,18 @@ def validated(article: Article) -> Article:
         article.body = ""  # an article page with no article text: an empty body, never None
     article.missing = [name for name in CORE_FIELDS if not getattr(article, name)]
     return article
+
+
+def page_outcome(raw: RawPage, rules: SiteRules | None = None) -> tuple[Article | None, str | None]:
+    """``(article, None)``, or ``(None, reason)`` when the page gives no article: the job an
+    extraction worker runs for the crawl (``parknews.extract.pool``). The reason is what the
+    crawl records: ``decode: ...`` for a page that cannot be decoded, ``extract: ...`` for one
+    with no article, ``extract: extractor error: ...`` when the extractor itself failed on the
+    page (a bug to report: the page is kept, the crawl goes on)."""
+    try:
+        return article_from_raw(raw, rules), None
+    except ExtractionError as exc:
+        reason = str(exc)
+        return None, reason if reason.startswith("decode:") else f"extract: {reason}"
+    except Exception as exc:  # noqa: BLE001 - one page's extractor bug must not stop a crawl
+        return None, f"extract: extractor error: {type(exc).__name__}: {exc}"
