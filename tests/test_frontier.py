@@ -76,11 +76,14 @@ def test_three_kills_in_a_row_then_one_plain_run(tmp_path: Path) -> None:
         _recovered(db, server, site)
 
 
-def test_resume_after_kill_9_continues_the_same_run(tmp_path: Path) -> None:
+@pytest.mark.parametrize("after_articles", [10, 20, 40])
+def test_resume_after_kill_9_continues_the_same_run(tmp_path: Path, after_articles: int) -> None:
+    """--resume continues the killed run's row, and its walk: a listing page whose posts the
+    killed part of the same run archived is still fresh to it, as it was to that run."""
     site = SyntheticSite(POSTS)
     with SiteServer(site) as server:
         db = tmp_path / "archive.db"
-        killed_crawl(db, server.url, after_articles=10)
+        killed_crawl(db, server.url, after_articles=after_articles)
         [(run_id,)] = query(db, "SELECT id FROM runs")
         resumed = crawl(db, server.url, "--resume")
         assert resumed.returncode == 0, resumed.stderr
@@ -98,3 +101,53 @@ def test_two_archives_in_one_folder_share_no_crawl_state(tmp_path: Path) -> None
         assert result.returncode == 0, result.stderr
         assert articles(tmp_path / "b.db") == _posts(site)
     assert not (tmp_path / "jobs").exists()
+
+
+@pytest.mark.parametrize("how", ["--resume", "plain"])
+def test_after_a_kill_the_walk_continues_past_a_section_page_whose_posts_the_killed_run_archived(
+        tmp_path: Path, how: str) -> None:
+    """The Z-Blog fixture's home page shows a section's newest posts. A run killed after it
+    archived those posts, before it stored the section's first listing page, leaves that page in
+    the frontier; the next run (resumed or plain) must find the page fresh (its posts are news
+    of the interrupted run) and walk on to page 2, as the uninterrupted run does."""
+    import signal
+    import subprocess
+    import time
+
+    from parknews.crawl.localsite import LocalSite
+
+    fixture = ROOT / "tests" / "fixtures" / "cmssites" / "zblog"
+    db = tmp_path / "a.db"
+    one_at_a_time = ["-s", "CONCURRENT_REQUESTS=1", "-s", "DOWNLOAD_DELAY=0.3", "-s", "AUTOTHROTTLE_ENABLED=False",
+                     "-s", "PARKNEWS_BATCH_SIZE=1"]
+    with LocalSite(fixture) as site:
+        url = site.url + "/"
+        name = site.url.removeprefix("http://").replace(":", "-")
+        sites = tmp_path / "sites"
+        sites.mkdir()
+        init = subprocess.run([sys.executable, "-m", "parknews.cli", "profile", "init", url, "-o",
+                               str(sites / f"{name}.toml"), "-s", "DOWNLOAD_DELAY=0"],
+                              capture_output=True, text=True, timeout=300)
+        assert init.returncode == 0, init.stderr
+        where = [str(sites / f"{name}.toml"), "--db", str(db)]
+        proc = subprocess.Popen([sys.executable, "-m", "parknews.cli", "crawl", *where, *one_at_a_time],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None:
+            if len(articles(db)) >= 10:  # the home page's posts, fetched before any listing page
+                break
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(30)
+        assert 10 <= len(articles(db)) < 23, "not killed between the home page's posts and the rest"
+        assert query(db, "SELECT count(*) FROM frontier WHERE kind = 'listing'")[0][0] >= 1
+        again = ["--resume"] if how == "--resume" else []
+        resumed = subprocess.run([sys.executable, "-m", "parknews.cli", "crawl", *where, *again,
+                                  "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False"],
+                                 capture_output=True, text=True, timeout=300)
+        assert resumed.returncode == 0, resumed.stderr
+    import tomllib
+
+    expected = tomllib.loads((fixture / "expected.toml").read_text("utf-8"))["articles"]
+    assert {"/" + p for p in articles(db)} == set(expected)
+

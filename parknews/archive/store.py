@@ -649,6 +649,24 @@ def known_article_urls(conn: sqlite3.Connection, site: str) -> list[str]:
     return [url for (url,) in rows]
 
 
+def found_since_last_finished_run(conn: sqlite3.Connection, site: str, run_id: int) -> list[str]:
+    """Article URLs first archived (or answered, for a page with no article) by run ``run_id`` or
+    by the interrupted runs of the site since its last finished one: what this crawl, or the
+    crawls it takes over from, found before they were stopped. Listing pages showing them are
+    as fresh as they were to the run that would have gone on (``SiteSpider``)."""
+    first = conn.execute(
+        "SELECT min(id) FROM runs WHERE (profile = ? OR id = ?) AND id > coalesce("
+        "(SELECT max(id) FROM runs WHERE profile = ? AND finish_reason = 'finished' AND id != ?), 0)",
+        [site, run_id, site, run_id]).fetchone()[0]
+    if first is None:
+        return []
+    rows = conn.execute(
+        "SELECT url FROM articles WHERE site = ? AND first_seen_at >= (SELECT started_at FROM runs WHERE id = ?) "
+        "UNION SELECT url FROM pages WHERE site = ? AND kind = 'article' AND run_id >= ?",
+        [site, first, site, first]).fetchall()
+    return [url for (url,) in rows]
+
+
 def recheck_targets(conn: sqlite3.Connection, site: str, days: float) -> list[dict[str, Any]]:
     """The site's live articles published (or first seen) in the last ``days`` days, each with the
     page URL it was fetched from and the validators (ETag, Last-Modified) for a conditional request."""

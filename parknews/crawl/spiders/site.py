@@ -40,7 +40,13 @@ from twisted.python.failure import Failure
 from twisted.web.client import ResponseNeverReceived
 from w3lib.url import canonicalize_url
 
-from parknews.archive.store import default_db_path, frontier_pending, known_article_urls, recheck_targets
+from parknews.archive.store import (
+    default_db_path,
+    found_since_last_finished_run,
+    frontier_pending,
+    known_article_urls,
+    recheck_targets,
+)
 from parknews.items import FetchFailure, RawPage
 from parknews.sites.profiles import SiteProfile, load_profile
 
@@ -88,6 +94,7 @@ class SiteSpider(scrapy.Spider):
         self.full = _flag(full)
         self.recheck_days = float(recheck) if recheck not in (None, "") else None
         self.known: set[str] = set()
+        self.found_by_run: set[str] = set()  # known articles an interrupted run archived
         self.requested: set[str] = set()
         self.skipped: set[str] = set()
         self.seen_in_section: dict[str, set[str]] = {}
@@ -129,6 +136,12 @@ class SiteSpider(scrapy.Spider):
         """Article URLs this site already has: archived, or fetched with a final answer (4xx, empty)."""
         site = self.profile.name
         self.known = {canonicalize_url(url) for url in self._archive_read(lambda c: known_article_urls(c, site), [])}
+        # After an interrupted run (resumed, or followed by a plain one), the articles it archived
+        # before it was stopped are not fetched again, but a listing page showing them is as
+        # fresh as it was to that run, so the walk goes as deep as an uninterrupted run goes.
+        run_id = self.crawler.settings.getint("PARKNEWS_RUN_ID") if getattr(self, "crawler", None) else 0
+        self.found_by_run = {canonicalize_url(url) for url in self._archive_read(
+            lambda c: found_since_last_finished_run(c, site, run_id), [])} if run_id else set()
         # What earlier runs decided to fetch and never got to (a crash, a kill, a full disk).
         self.pending = self._archive_read(lambda c: frontier_pending(c, site), [])
 
@@ -225,7 +238,7 @@ class SiteSpider(scrapy.Spider):
         for url in self._links(response):
             if self.profile.is_article(url):
                 key = canonicalize_url(url)
-                if key not in self.known and key not in seen:
+                if (key not in self.known or key in self.found_by_run) and key not in seen:
                     new_articles += 1
                 page_keys.add(key)
                 request = self._article_request(url)
