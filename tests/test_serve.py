@@ -80,7 +80,7 @@ def test_datasette_search_box_understands_chinese(datasette: Any) -> None:
     assert len(titles('"上虞')) == 2  # a stray quote is taken literally, not an error
 
 
-def test_canned_queries_run(datasette: Any) -> None:
+def test_canned_queries_run(datasette: Any, archive: Path) -> None:
     from parknews.archive.datasette_metadata import QUERIES
 
     for name in QUERIES:
@@ -89,6 +89,16 @@ def test_canned_queries_run(datasette: Any) -> None:
         assert response.json(), name
     hits = _get(datasette, "/archive/search.json?_shape=array&q=上虞").json()
     assert hits[0]["title"] == SEED_TITLE and "<mark>上虞</mark>" in hits[0]["snippet"]
+    # The canned query answers in parknews search's order (ranked among the newest 5,000 matches).
+    from urllib.parse import quote
+
+    from parknews.archive.search import search
+
+    for q in ("上虞", "园区", "生物医药 上海", '"长三角"', "title:上虞 OR 临港"):
+        canned = [h["url"] for h in _get(datasette, f"/archive/search.json?_shape=array&q={quote(q)}").json()]
+        conn = sqlite3.connect(archive)
+        assert canned == [h.url for h in search(conn, q, limit=100).hits], q
+        conn.close()
     page = _get(datasette, "/archive/search?q=上虞").text
     assert "<mark>上虞</mark>" in page
     reporters = _get(datasette, "/archive/by_reporter.json?_shape=array&reporter=唐闻宜").json()

@@ -12,7 +12,7 @@ import sys
 from typing import Any
 
 from parknews.archive.schema import field_docs
-from parknews.archive.search import FTS_TABLE, RANK_SQL
+from parknews.archive.search import FTS_TABLE, RANK_BOUND, RANK_SQL
 from parknews.items import Article
 
 JSON_FIELDS = ("captions", "byline", "body_links", "related_links", "attachments", "images", "removed")
@@ -31,13 +31,16 @@ QUERIES: dict[str, dict[str, Any]] = {
     "search": {
         "title": "Full-text search",
         "description": "Titles, bodies and captions; any term length (虞, 上虞, 生命健康), "
-                       '"phrases", OR, -exclude, title:term. Best matches first.',
+                       '"phrases", OR, -exclude, title:term. Best matches first, in the order of '
+                       f"parknews search: when more than {RANK_BOUND:,} articles match, the best of the "
+                       f"{RANK_BOUND:,} most recently stored (parknews search --all ranks every match).",
         "sql": (
+            f"with m as (select rowid, {RANK_SQL} as score from {FTS_TABLE}\n"
+            f"  where {FTS_TABLE} match parknews_fts_query(:q) order by rowid desc limit {RANK_BOUND})\n"
             "select a.url, a.title, a.site, substr(a.published_at, 1, 10) as published,\n"
             "  parknews_snippet(a.title, a.body, a.captions, :q) as snippet\n"
-            f"from {FTS_TABLE} join articles a on a.rowid = {FTS_TABLE}.rowid\n"
-            f"where {FTS_TABLE} match parknews_fts_query(:q)\n"
-            f"order by {RANK_SQL}, a.published_at desc\nlimit 100"
+            "from m join articles a on a.rowid = m.rowid\n"
+            "order by m.score, a.published_at desc, a.url\nlimit 100"
         ),
     },
     "compact": {
