@@ -197,3 +197,7 @@ class ArticlePage:
 
     raw: RawPage
     article: Article
+    signature: bytes | None = None
+    """The body's MinHash signature for syndication clusters, when the extraction worker made it
+    (``parknews.archive.clusters.sign``; b"" for a body too short to cluster); None: the
+    archive makes it."""

@@ -27,8 +27,9 @@ ROWS = ("SELECT url, title, body, captions, byline, published_at, published_raw,
         "original_title, body_links, related_links, attachments, images, missing, encoding FROM articles")
 
 
-def _records(db: Path, origin: str) -> tuple[list[tuple], list[tuple], int]:
-    """The archive's articles and failures with the site's (per-run) origin taken out."""
+def _records(db: Path, origin: str) -> tuple[list[tuple], list[tuple], int, list[tuple]]:
+    """The archive's articles, failures, page count and cluster signatures, with the site's
+    (per-run) origin taken out."""
     conn = sqlite3.connect(db)
     try:
         def strip(row: tuple) -> tuple:
@@ -36,12 +37,17 @@ def _records(db: Path, origin: str) -> tuple[list[tuple], list[tuple], int]:
         articles = sorted(strip(r) for r in conn.execute(ROWS))
         failures = sorted(strip(r) for r in conn.execute("SELECT url, stage, reason, kind FROM failures"))
         pages = conn.execute("SELECT count(*) FROM pages").fetchone()[0]
-        return articles, failures, pages
+        # The syndication signatures the workers made equal those the archive makes itself.
+        signatures = sorted(strip(r) for r in conn.execute(
+            "SELECT url, hex(signature), (SELECT count(*) FROM signature_bands b WHERE b.url = s.url) "
+            "FROM article_signatures s"))
+        assert len(signatures) == len(articles)
+        return articles, failures, pages, signatures
     finally:
         conn.close()
 
 
-def _crawl(target: Path | None, db: Path, workers: int, *args: str) -> tuple[list, list, int]:
+def _crawl(target: Path | None, db: Path, workers: int, *args: str) -> tuple[list, list, int, list]:
     site = LocalSite(target or DEMO_SITES / "rentsh")
     with site:
         where = [site.url + "/"] if target else ["rentsh", "--start-url", site.url + "/"]
@@ -158,6 +164,7 @@ def test_an_extraction_worker_killed_mid_crawl_costs_no_article(tmp_path: Path) 
     undisturbed = _crawl(None, calm, 0)
     assert done[0] == undisturbed[0]
     assert done[1] == undisturbed[1]
+    assert done[3] == undisturbed[3]
 
 
 
@@ -174,7 +181,7 @@ def test_a_launcher_without_a_main_guard_crawls_once_with_its_workers(tmp_path: 
         requests = dict(site.requests)
     assert result.returncode == 0, result.stderr
     assert "could not start" not in result.stderr
-    articles, failures, _ = _records(db, site.url)
+    articles, failures, *_ = _records(db, site.url)
     assert len(articles) == 15 and len(failures) == 2
     assert not [f for f in failures if "crashed" in f[2]]
     assert requests["/index.php/post/11584.html"] == 1  # one crawl, not one per worker

@@ -30,6 +30,7 @@ threshold; pairs it proposes below it are rejected by the estimate.
 from __future__ import annotations
 
 import hashlib
+import operator
 import random
 import re
 import struct
@@ -82,7 +83,9 @@ def signature(text: str) -> list[int]:
 
 def estimate(a: list[int], b: list[int]) -> float:
     """Estimated Jaccard similarity: the share of equal signature values."""
-    return sum(x == y for x, y in zip(a, b, strict=True)) / len(a)
+    if len(a) != len(b):
+        raise ValueError("signatures of different lengths")
+    return sum(map(operator.eq, a, b)) / len(a)
 
 
 def bands(sig: list[int]) -> list[int]:
@@ -107,10 +110,28 @@ def _unpack(blob: bytes) -> list[int]:
 MIN_CHARS = 80
 
 
-def assign_clusters(db: Any, urls: Iterable[str] | None = None) -> int:
+def sign(body: str | None) -> bytes:
+    """The packed signature ``assign_clusters`` stores for a body, b"" for one too short to
+    cluster: pure CPU work that an extraction worker does beside the crawl (``page_signed``)."""
+    if len(normalize(body or "")) < MIN_CHARS:
+        return b""
+    return _pack(signature(body or ""))
+
+
+def page_signed(raw: Any, rules: Any = None) -> tuple[Any, str | None, bytes | None]:
+    """``parknews.extract.process.page_outcome`` and the article's ``sign``: the job a crawl's
+    extraction worker runs, so that the archive's writer only looks the signature up."""
+    from parknews.extract.process import page_outcome
+
+    article, reason = page_outcome(raw, rules)
+    return article, reason, (sign(article.body) if article is not None else None)
+
+
+def assign_clusters(db: Any, urls: Iterable[str] | None = None, signed: dict[str, bytes] | None = None) -> int:
     """Give every article without a signature (or only ``urls``) its signature and cluster,
-    in order of first sight; returns how many were assigned. Runs in the caller's connection
-    and commits its own transaction."""
+    in order of first sight; returns how many were assigned. ``signed`` holds signatures made
+    already (``sign``; url -> packed signature), used instead of making them again. Runs in
+    the caller's connection and commits its own transaction."""
     if urls is None:
         rows = list(db.query(
             "SELECT a.url, a.body FROM articles a LEFT JOIN article_signatures s ON s.url = a.url "
@@ -126,33 +147,42 @@ def assign_clusters(db: Any, urls: Iterable[str] | None = None) -> int:
     if not rows:
         return 0
     conn = db.conn
+    signed = signed or {}
     with conn:
         for row in rows:
-            _assign_one(conn, row["url"], row["body"] or "")
+            _assign_one(conn, row["url"], row["body"] or "", signed.get(row["url"]))
     return len(rows)
 
 
-def _assign_one(conn: Any, url: str, body: str) -> None:
-    if len(normalize(body)) < MIN_CHARS:
+def _assign_one(conn: Any, url: str, body: str, packed: bytes | None = None) -> None:
+    if packed is None:
+        packed = sign(body)
+    if not packed:
         conn.execute("INSERT OR REPLACE INTO article_signatures (url, signature, cluster_id, similarity) "
                      "VALUES (?, NULL, NULL, NULL)", [url])
         return
-    sig = signature(body)
+    sig = _unpack(packed)
     keys = bands(sig)
-    candidates: set[str] = set()
-    for band, key in enumerate(keys):
-        for (other,) in conn.execute("SELECT url FROM signature_bands WHERE band = ? AND key = ?", [band, key]):
-            candidates.add(other)
+    # The archived articles sharing a band, and their signatures: two queries, not one per band
+    # and one per candidate (a republished story can have hundreds of candidates).
+    lookups = " UNION ".join(["SELECT url FROM signature_bands WHERE band = ? AND key = ?"] * len(keys))
+    candidates = sorted(other for (other,) in conn.execute(lookups, [v for pair in enumerate(keys) for v in pair]))
+    found: dict[str, tuple[bytes | None, int | None]] = {}
+    for start in range(0, len(candidates), 500):
+        chunk = candidates[start:start + 500]
+        found.update((u, (sg, c)) for u, sg, c in conn.execute(
+            f"SELECT url, signature, cluster_id FROM article_signatures WHERE url IN ({','.join('?' * len(chunk))})",
+            chunk))
     best: tuple[float, int | None] = (0.0, None)
-    for other in sorted(candidates):
-        found = conn.execute("SELECT signature, cluster_id FROM article_signatures WHERE url = ?", [other]).fetchone()
-        if not found or found[0] is None:
+    for other in candidates:  # in URL order: of equal scores, the first URL's cluster
+        blob, cluster_id = found.get(other, (None, None))
+        if blob is None:
             continue
-        score = estimate(sig, _unpack(found[0]))
+        score = estimate(sig, _unpack(blob))
         if score > best[0]:
-            best = (score, found[1])
+            best = (score, cluster_id)
     cursor = conn.execute("INSERT OR REPLACE INTO article_signatures (url, signature, cluster_id, similarity) "
-                          "VALUES (?, ?, NULL, NULL)", [url, _pack(sig)])
+                          "VALUES (?, ?, NULL, NULL)", [url, packed])
     if best[1] is not None and best[0] >= THRESHOLD:
         cluster, similarity = best[1], best[0]
     else:
@@ -200,7 +230,7 @@ def cluster_rows(db: Any, *, site: str | None = None, since: str | None = None) 
                          params))
 
 
-def cluster_new_articles(db: Any) -> None:
+def cluster_new_articles(db: Any, signed: dict[str, bytes] | None = None) -> None:
     """The store pipeline's hook after a batch commits: cluster what arrived. Clustering is
     derived data (``parknews clusters`` catches up on anything missed), so an error here is
     logged and never stops a crawl."""
@@ -208,6 +238,6 @@ def cluster_new_articles(db: Any) -> None:
     import sqlite3
 
     try:
-        assign_clusters(db)
+        assign_clusters(db, signed=signed)
     except (sqlite3.Error, OSError) as exc:
         logging.getLogger(__name__).warning("parknews: clustering skipped for now: %s", exc)

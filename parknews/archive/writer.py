@@ -49,6 +49,7 @@ class ArchiveWriter:
         self.answered: set[str] = set()  # frontier keys answered in this run (committed)
         self.answering: set[str] = set()  # the same, in the batch being written
         self.articles: list[Article] = []  # the batch's records, saved together
+        self.signed: dict[str, bytes] = {}  # the batch's cluster signatures made by extraction workers
 
     @classmethod
     def start(cls, db: sqlite_utils.Database, site: str, args: dict[str, Any]) -> ArchiveWriter:
@@ -92,10 +93,11 @@ class ArchiveWriter:
                 self.db["runs"].update(self.run_id, self.run_fields())
         except BaseException:
             self.counts, self.coverage = counts, coverage
-            self.articles = []
+            self.articles, self.signed = [], {}
             raise
         self.answered |= self.answering
-        cluster_new_articles(self.db)  # syndication clusters (parknews.archive.clusters), own transaction
+        signed, self.signed = self.signed, {}
+        cluster_new_articles(self.db, signed)  # syndication clusters (parknews.archive.clusters), own transaction
 
     def run_fields(self) -> dict[str, Any]:
         new = self.coverage["new"]
@@ -160,6 +162,8 @@ class ArchiveWriter:
             c["listing_failed" if item.kind == "listing" else "articles_failed"] += 1
         elif isinstance(item, ArticlePage):
             self.articles.append(item.article)  # written with the batch's others: one save_articles
+            if item.signature is not None and item.article.url:
+                self.signed[item.article.url] = item.signature
 
     def _save_articles(self) -> None:
         """The batch's article records so far: rows and full-text index in one store call."""

@@ -30,8 +30,9 @@ from parknews.archive.store import (
     open_db,
 )
 from parknews.archive.writer import ArchiveWriter
+from parknews.archive.clusters import page_signed
 from parknews.extract import SiteRules
-from parknews.extract.pool import ExtractorPool, WorkerDied, default_workers
+from parknews.extract.pool import PRELOAD, ExtractorPool, WorkerDied, default_workers
 from parknews.extract.process import page_outcome
 from parknews.items import Article, ArticlePage, RawPage
 
@@ -53,7 +54,9 @@ class ExtractPipeline:
     Extraction runs in worker processes (``parknews.extract.pool``; setting
     ``PARKNEWS_EXTRACT_WORKERS``, default one fewer than the cores, 0 = in the crawling process)
     while the reactor goes on fetching. Items leave this pipeline in the order they entered it,
-    whatever order the workers finish in, so the archive sees what an in-process crawl sees. A
+    whatever order the workers finish in, so the archive sees what an in-process crawl sees.
+    Workers also make the body's syndication signature (``parknews.archive.clusters.sign``),
+    the other CPU-heavy step of a page, which the archive's writer then only looks up. A
     page whose worker died (twice: see ``ExtractorPool``) is dropped with the reason
     ``extract: extractor crashed``: its page and failure row are stored like any failure.
     """
@@ -130,7 +133,7 @@ class ExtractPipeline:
         assert self.pool is not None
         entry: list[Any] = [Deferred(), None]
         self.line.append(entry)
-        future = self.pool.submit(page_outcome, item, rules)
+        future = self.pool.submit(page_signed, item, rules)
         future.add_done_callback(lambda done: reactor.callFromThread(self._answered, entry, item, done))
         return maybe_deferred_to_future(entry[0])
 
@@ -141,7 +144,8 @@ class ExtractPipeline:
         elif exc is not None:
             entry[1] = ("drop", f"extract: extractor error: {type(exc).__name__}: {exc}")
         else:
-            entry[1] = _outcome(item, *done.result())
+            article, reason, signature = done.result()
+            entry[1] = _outcome(item, article, reason, signature)
         while self.line and self.line[0][1] is not None:
             deferred, outcome = self.line.popleft()
             kind, value = outcome
@@ -151,8 +155,11 @@ class ExtractPipeline:
                 deferred.errback(Failure(DropItem(value)))
 
 
-def _outcome(item: RawPage, article: Article | None, reason: str | None) -> tuple[str, Any]:
-    return ("item", ArticlePage(raw=item, article=article)) if article is not None else ("drop", reason)
+def _outcome(item: RawPage, article: Article | None, reason: str | None,
+             signature: bytes | None = None) -> tuple[str, Any]:
+    if article is None:
+        return ("drop", reason)
+    return ("item", ArticlePage(raw=item, article=article, signature=signature))
 
 
 def _deliver(outcome: tuple[str, Any]) -> Any:
@@ -172,7 +179,7 @@ def _shared_pool(workers: int) -> ExtractorPool:
     global _pool, _pool_users
     with _pool_lock:
         if _pool is None:
-            _pool = ExtractorPool(workers)
+            _pool = ExtractorPool(workers, preload=[*PRELOAD, "parknews.archive.clusters"])
         _pool_users += 1
         return _pool
 

@@ -93,10 +93,10 @@ class _NoMainContext(multiprocessing.context.ForkServerContext):
     Process = _NoMainProcess  # type: ignore[assignment]
 
 
-def _context() -> multiprocessing.context.BaseContext:
+def _context(preload: list[str]) -> multiprocessing.context.BaseContext:
     if _FORKSERVER:
         ctx = _NoMainContext()
-        ctx.set_forkserver_preload(PRELOAD)
+        ctx.set_forkserver_preload(preload)  # the process's one fork server: applies when it starts
         return ctx
     return multiprocessing.get_context("spawn")
 
@@ -142,13 +142,15 @@ class _Job:
 class ExtractorPool:
     """``workers`` processes running picklable calls; see the module docstring for deaths."""
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, preload: list[str] | None = None) -> None:
+        """``preload``: modules the fork server imports once (default ``PRELOAD``), so that a
+        new worker starts with the job's code already loaded."""
         if workers < 1:
             raise ValueError("an ExtractorPool needs at least one worker")
         self.workers = workers
         self.deaths = 0
         """Worker processes that died (each one replaced)."""
-        self._ctx = _context()
+        self._ctx = _context(list(PRELOAD if preload is None else preload))
         self._lock = threading.Lock()
         self._closed = False
         self._executor = self._new(workers)
