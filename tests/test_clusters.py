@@ -165,3 +165,39 @@ def test_every_export_carries_the_cluster_id(tmp_path: Path) -> None:
     csv_out = run_cli("export", "--db", str(db_path), "--format", "csv", "--fields", "cluster_id").stdout
     rows = list(csv.DictReader(io.StringIO(csv_out)))
     assert [int(r["cluster_id"]) for r in rows] == [r["cluster_id"] for r in records]
+
+
+def test_a_template_paragraph_on_every_page_keeps_clustering_bounded_and_right(tmp_path: Path, monkeypatch) -> None:
+    """A site that prints the same long "about the park" paragraph under every article fills
+    some LSH buckets with every article it has. An arriving article then meets only each
+    bucket's newest BUCKET_LIMIT members, and a copy of a recent story still finds its cluster."""
+    from parknews.items import Article
+
+    template = ("园区简介：新桥智造园区位于长三角核心区域，规划面积十二平方公里，重点发展生物医药、集成电路、"
+                "智能装备和新材料四大产业，已集聚规模以上企业三百余家，形成上下游协同的产业生态。")
+    import random
+
+    stories = [f"第{n}号新闻：" + "".join(chr(0x4E00 + r.randrange(3000)) for r in [random.Random(n)] for _ in range(300))
+               for n in range(1000)]
+    db = open_db(tmp_path / "a.db")
+    with db.conn:
+        for n, story in enumerate(stories):
+            save_article(db, Article(url=f"http://park.example/post/{n}.html", title=f"新闻{n}", body=story + template,
+                                     site="park"), run_id=None)
+    assert clusters.assign_clusters(db) == len(stories)
+    full = [r[0] for r in db.execute("SELECT count(*) FROM signature_bands GROUP BY band, key").fetchall()]
+    assert max(full) > clusters.BUCKET_LIMIT  # the template's buckets hold more than the limit
+    assert len({c for (c,) in db.execute("SELECT cluster_id FROM article_signatures")}) == len(stories)  # no false match
+    # A reprint of the newest story (its headline and lead trimmed) joins that story's cluster.
+    with db.conn:
+        save_article(db, Article(url="http://district.example/reprint.html", title="转载", site="district",
+                                 body=stories[-1][3:] + template), run_id=None)
+    compared = []
+    real_estimate = clusters.estimate
+    monkeypatch.setattr(clusters, "estimate", lambda a, b: compared.append(1) or real_estimate(a, b))
+    assert clusters.assign_clusters(db) == 1
+    # The reprint is compared with fewer articles than the fullest template bucket holds.
+    assert 0 < len(compared) <= clusters.BUCKET_LIMIT * clusters.BANDS and len(compared) < max(full)
+    cluster_of = dict(db.execute("SELECT url, cluster_id FROM article_signatures").fetchall())
+    assert cluster_of["http://district.example/reprint.html"] == cluster_of["http://park.example/post/999.html"]
+    db.close()

@@ -108,6 +108,11 @@ def _unpack(blob: bytes) -> list[int]:
 #: Bodies shorter than this (normalized characters) are not clustered: a two-line notice
 #: matches every other notice of its template.
 MIN_CHARS = 80
+#: Each band of an arriving article meets at most this many archived articles, the most
+#: recently stored: a band value shared by thousands (a template paragraph on every page of a
+#: site, a synthetic corpus) would otherwise make every new article cost more than the last,
+#: and the copies of one story arrive close together. Below the limit nothing changes.
+BUCKET_LIMIT = 50
 
 
 def sign(body: str | None) -> bytes:
@@ -165,7 +170,8 @@ def _assign_one(conn: Any, url: str, body: str, packed: bytes | None = None) -> 
     keys = bands(sig)
     # The archived articles sharing a band, and their signatures: two queries, not one per band
     # and one per candidate (a republished story can have hundreds of candidates).
-    lookups = " UNION ".join(["SELECT url FROM signature_bands WHERE band = ? AND key = ?"] * len(keys))
+    lookups = " UNION ".join([f"SELECT url FROM (SELECT url FROM signature_bands WHERE band = ? AND key = ? "
+                              f"ORDER BY rowid DESC LIMIT {BUCKET_LIMIT})"] * len(keys))
     candidates = sorted(other for (other,) in conn.execute(lookups, [v for pair in enumerate(keys) for v in pair]))
     found: dict[str, tuple[bytes | None, int | None]] = {}
     for start in range(0, len(candidates), 500):
