@@ -34,6 +34,7 @@ import operator
 import random
 import re
 import struct
+from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
@@ -113,6 +114,9 @@ MIN_CHARS = 80
 #: site, a synthetic corpus) would otherwise make every new article cost more than the last,
 #: and the copies of one story arrive close together. Below the limit nothing changes.
 BUCKET_LIMIT = 50
+#: At most this many of the articles an arriving one meets are compared with it: those sharing
+#: the most bands. Fewer than this (the usual case) are all compared.
+CANDIDATE_LIMIT = 64
 
 
 def sign(body: str | None) -> bytes:
@@ -170,9 +174,13 @@ def _assign_one(conn: Any, url: str, body: str, packed: bytes | None = None) -> 
     keys = bands(sig)
     # The archived articles sharing a band, and their signatures: two queries, not one per band
     # and one per candidate (a republished story can have hundreds of candidates).
-    lookups = " UNION ".join([f"SELECT url FROM (SELECT url FROM signature_bands WHERE band = ? AND key = ? "
-                              f"ORDER BY rowid DESC LIMIT {BUCKET_LIMIT})"] * len(keys))
-    candidates = sorted(other for (other,) in conn.execute(lookups, [v for pair in enumerate(keys) for v in pair]))
+    lookups = " UNION ALL ".join([f"SELECT url FROM (SELECT url FROM signature_bands WHERE band = ? AND key = ? "
+                                  f"ORDER BY rowid DESC LIMIT {BUCKET_LIMIT})"] * len(keys))
+    shared = Counter(other for (other,) in conn.execute(lookups, [v for pair in enumerate(keys) for v in pair]))
+    # The candidates sharing the most bands (a copy above the threshold shares about five of the
+    # 32, an unrelated article at most one or two), then in URL order.
+    candidates = sorted(sorted(shared), key=lambda u: -shared[u])[:CANDIDATE_LIMIT]
+    candidates.sort()
     found: dict[str, tuple[bytes | None, int | None]] = {}
     for start in range(0, len(candidates), 500):
         chunk = candidates[start:start + 500]
