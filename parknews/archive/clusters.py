@@ -244,14 +244,17 @@ def cluster_rows(db: Any, *, site: str | None = None, since: str | None = None) 
                          params))
 
 
-def cluster_new_articles(db: Any, signed: dict[str, bytes] | None = None) -> None:
-    """The store pipeline's hook after a batch commits: cluster what arrived. Clustering is
-    derived data (``parknews clusters`` catches up on anything missed), so an error here is
-    logged and never stops a crawl."""
+def cluster_new_articles(db: Any, signed: dict[str, bytes] | None = None, urls: Iterable[str] | None = None) -> bool:
+    """The store pipeline's hook after a batch commits: cluster what arrived (``urls``, the
+    batch's articles; None: every article without a signature, a scan of the whole archive).
+    Clustering is derived data (``parknews clusters`` catches up on anything missed), so an
+    error here is logged, returns False, and never stops a crawl."""
     import logging
     import sqlite3
 
     try:
-        assign_clusters(db, signed=signed)
+        assign_clusters(db, urls, signed=signed)
     except (sqlite3.Error, OSError) as exc:
         logging.getLogger(__name__).warning("parknews: clustering skipped for now: %s", exc)
+        return False
+    return True

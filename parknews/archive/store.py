@@ -660,11 +660,11 @@ def found_since_last_finished_run(conn: sqlite3.Connection, site: str, run_id: i
         [site, run_id, site, run_id]).fetchone()[0]
     if first is None:
         return []
+    # By the run ids of the stored pages, not by time: first_seen_at has one-second steps, and a
+    # run that starts in the second its predecessor's last article was stored must not count it.
     rows = conn.execute(
-        "SELECT url FROM articles WHERE site = ? AND first_seen_at >= (SELECT started_at FROM runs WHERE id = ?) "
-        "UNION SELECT url FROM pages WHERE site = ? AND kind = 'article' AND run_id >= ?",
-        [site, first, site, first]).fetchall()
-    return [url for (url,) in rows]
+        "SELECT url, final_url FROM pages WHERE site = ? AND kind = 'article' AND run_id >= ?", [site, first]).fetchall()
+    return list(dict.fromkeys(u for row in rows for u in row if u))
 
 
 def recheck_targets(conn: sqlite3.Connection, site: str, days: float) -> list[dict[str, Any]]:

@@ -50,6 +50,10 @@ class ArchiveWriter:
         self.answering: set[str] = set()  # the same, in the batch being written
         self.articles: list[Article] = []  # the batch's records, saved together
         self.signed: dict[str, bytes] = {}  # the batch's cluster signatures made by extraction workers
+        self.clustered_urls: list[str] = []  # the batch's article URLs, clustered after it commits
+        # The first batch of a run, and the one after a clustering error, clusters every article
+        # still without a signature (an older archive, a failed batch); the others only their own.
+        self.cluster_catch_up = True
 
     @classmethod
     def start(cls, db: sqlite_utils.Database, site: str, args: dict[str, Any]) -> ArchiveWriter:
@@ -93,11 +97,13 @@ class ArchiveWriter:
                 self.db["runs"].update(self.run_id, self.run_fields())
         except BaseException:
             self.counts, self.coverage = counts, coverage
-            self.articles, self.signed = [], {}
+            self.articles, self.signed, self.clustered_urls = [], {}, []
             raise
         self.answered |= self.answering
         signed, self.signed = self.signed, {}
-        cluster_new_articles(self.db, signed)  # syndication clusters (parknews.archive.clusters), own transaction
+        urls, self.clustered_urls = self.clustered_urls, []
+        # Syndication clusters (parknews.archive.clusters), in their own transaction.
+        self.cluster_catch_up = not cluster_new_articles(self.db, signed, None if self.cluster_catch_up else urls)
 
     def run_fields(self) -> dict[str, Any]:
         new = self.coverage["new"]
@@ -172,6 +178,7 @@ class ArchiveWriter:
         articles, self.articles = self.articles, []
         for article, outcome in zip(articles, save_articles(self.db, articles, self.run_id), strict=True):
             self.counts[f"articles_{outcome}"] += 1
+            self.clustered_urls.append(article.url)
             if outcome == "new":
                 self._count_coverage(article)
 
