@@ -20,9 +20,9 @@ from typing import Any
 import sqlite_utils
 
 from parknews.archive.store import iter_article_pages, load_page_body, save_articles, save_failure
-from parknews.extract import ExtractionError, SiteRules
+from parknews.extract import SiteRules
 from parknews.extract.pool import ExtractorPool, WorkerDied
-from parknews.extract.process import article_from_raw
+from parknews.extract.process import try_extract
 from parknews.items import Article, RawPage
 from parknews.sites.profiles import ProfileError, load_profile
 
@@ -51,12 +51,7 @@ def _rules_for(site: str | None, cache: dict[str | None, SiteRules | None]) -> S
 
 def extract_page(raw: RawPage) -> Outcome:
     """One stored page's article (pure: runs in a worker process)."""
-    try:
-        return article_from_raw(raw, _rules_for(raw.site, _CACHE)), None
-    except ExtractionError as exc:
-        return None, str(exc)
-    except Exception as exc:  # noqa: BLE001 - a bug on one page is that page's failure row, not the run's end
-        return None, f"extractor error: {type(exc).__name__}: {exc}"
+    return try_extract(raw, _rules_for(raw.site, _CACHE))
 
 
 def _raw(row: dict[str, Any]) -> RawPage:

@@ -50,16 +50,23 @@ def validated(article: Article) -> Article:
     return article
 
 
-def page_outcome(raw: RawPage, rules: SiteRules | None = None) -> tuple[Article | None, str | None]:
-    """``(article, None)``, or ``(None, reason)`` when the page gives no article: the job an
-    extraction worker runs for the crawl (``parknews.extract.pool``). The reason is what the
-    crawl records: ``decode: ...`` for a page that cannot be decoded, ``extract: ...`` for one
-    with no article, ``extract: extractor error: ...`` when the extractor itself failed on the
-    page (a bug to report: the page is kept, the crawl goes on)."""
+def try_extract(raw: RawPage, rules: SiteRules | None = None) -> tuple[Article | None, str | None]:
+    """``(article, None)``, or ``(None, reason)`` when the page gives no article: the
+    ExtractionError's message (``decode: ...`` for a page that cannot be decoded), or
+    ``extractor error: ...`` when the extractor itself failed on the page (a bug to report: the
+    page is kept, the run goes on). ``parknews reextract`` records these reasons as they are."""
     try:
         return article_from_raw(raw, rules), None
     except ExtractionError as exc:
-        reason = str(exc)
-        return None, reason if reason.startswith("decode:") else f"extract: {reason}"
-    except Exception as exc:  # noqa: BLE001 - one page's extractor bug must not stop a crawl
-        return None, f"extract: extractor error: {type(exc).__name__}: {exc}"
+        return None, str(exc)
+    except Exception as exc:  # noqa: BLE001 - one page's extractor bug must not stop a run
+        return None, f"extractor error: {type(exc).__name__}: {exc}"
+
+
+def page_outcome(raw: RawPage, rules: SiteRules | None = None) -> tuple[Article | None, str | None]:
+    """``try_extract`` with the reason as the crawl records it: ``decode: ...`` as it is, any
+    other reason under the ``extract`` stage (``extract: ...``)."""
+    article, reason = try_extract(raw, rules)
+    if reason is not None and not reason.startswith("decode:"):
+        reason = f"extract: {reason}"
+    return article, reason
