@@ -151,27 +151,41 @@ class Proc:
     """time.monotonic() when it exited."""
 
 
-# Runs the command as its child and writes the child's own rusage to a file. Peak RSS has to be
-# read this way: Linux carries ru_maxrss across fork and exec, so a process started straight from
-# this (large) one would report at least this one's size. The launcher is a bare interpreter
-# (about 10 MB), less than any process measured here.
+# Runs the command as its child and writes the CPU time and peak RSS of the whole process tree to
+# a file. Peak RSS has to be read this way: Linux carries ru_maxrss across fork and exec, so a
+# process started straight from this (large) one would report at least this one's size. The
+# launcher is a bare interpreter (about 10 MB), less than any process measured here. It is a child
+# subreaper, so descendants whose parent has gone (multiprocessing's forkserver and the extraction
+# workers it forked) come back to it and their CPU is counted too: wait4 on the command alone
+# counts only the descendants someone waited for.
 _LAUNCHER = """
-import json, os, sys
+import ctypes, json, os, sys
 report, cmd = sys.argv[1], sys.argv[2:]
+ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
 pid = os.fork()
 if pid == 0:
     try:
         os.execvp(cmd[0], cmd)
     finally:
         os._exit(127)
-_, status, ru = os.wait4(pid, 0)
+cpu, maxrss, code = 0.0, 0, -1
+while True:
+    try:
+        done, status, ru = os.wait4(-1, 0)
+    except ChildProcessError:
+        break
+    cpu += ru.ru_utime + ru.ru_stime
+    maxrss = max(maxrss, ru.ru_maxrss)
+    if done == pid:
+        code = os.waitstatus_to_exitcode(status)
 with open(report, "w") as fh:
-    json.dump({"status": os.waitstatus_to_exitcode(status), "cpu": ru.ru_utime + ru.ru_stime, "maxrss_kb": ru.ru_maxrss}, fh)
+    json.dump({"status": code, "cpu": cpu, "maxrss_kb": maxrss}, fh)
 """
 
 
 def run_process(cmd: Sequence[str], cwd: Path, timeout: float = 1800) -> Proc:
-    """Run ``cmd`` to the end; its own peak RSS and CPU time come from wait4 in a small launcher."""
+    """Run ``cmd`` to the end; the CPU time and peak RSS of its process tree come from wait4 in a
+    small launcher."""
     env = {k: v for k, v in os.environ.items() if k != "PARKNEWS_DB"}
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "rusage.json"
