@@ -32,3 +32,24 @@ def test_quick_benchmarks_write_and_print_the_table(tmp_path: Path) -> None:
     assert "## Machine and versions" in text and "- Scrapy: " in text
     assert text.strip() in proc.stdout  # printed as well as written
     assert (docs.read_bytes() if docs.exists() else None) == before  # the committed figures are left alone
+
+
+def test_the_launcher_counts_the_cpu_of_orphaned_descendants(tmp_path: Path) -> None:
+    # The crawl's extraction worker is a grandchild nobody waits for (multiprocessing's forkserver
+    # forks it): a launcher measuring wait4 on the command alone misses its CPU. Here the command
+    # exits at once, leaving a grandchild that burns CPU for a while.
+    sys.path.insert(0, str(ROOT))
+    from benchmarks.run import run_process
+
+    burn = (
+        "import os, time\n"
+        "if os.fork() == 0:\n"
+        "    if os.fork() == 0:\n"
+        "        end = time.process_time() + 0.4\n"
+        "        while time.process_time() < end: pass\n"
+        "    os._exit(0)\n"
+        "os.wait()\n"
+    )
+    proc = run_process([sys.executable, "-c", burn], tmp_path)
+    assert proc.status == 0
+    assert proc.cpu >= 0.35, f"the grandchild's 0.4 s of CPU was not counted ({proc.cpu:.2f} s)"
