@@ -80,8 +80,8 @@ DEPTH_PRIORITY = 0
 # --- pipelines: extract -> validate -> store ------------------------------------------
 # Scrapy (2.19) starts CONCURRENT_ITEMS asyncio tasks (default 100) for the output of every
 # response, even one that yields a single item; an article page yields one item and a listing page
-# about twenty requests, so 8 loses no parallelism and saves about a fifth of the crawl's CPU per
-# page (`python benchmarks/run.py --only crawl`, docs/benchmarks.md).
+# about twenty requests, so 8 loses no parallelism and saves the crawling process about 1 ms of CPU
+# a page, a fifth of its own (docs/benchmarks.md, "Issue 15, part 3").
 CONCURRENT_ITEMS = 8
 ITEM_PIPELINES = {
     "parknews.crawl.pipelines.ExtractPipeline": 100,
